@@ -1,0 +1,1 @@
+"""RQ jobs: module-level functions taking ids and `now`, run inside the app context."""

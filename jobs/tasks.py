@@ -1,0 +1,111 @@
+"""The jobs. Each selects what is not yet done, so running it twice does nothing twice."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import UTC, datetime
+
+from portal.clock import utcnow
+from portal.models import JobRun
+from portal.runtime import runtime
+from portal.services import clocks, completeness, digests, outbox
+
+log = logging.getLogger(__name__)
+
+
+def _now(now: str | datetime | None) -> datetime:
+    if now is None:
+        return utcnow()
+    moment = now if isinstance(now, datetime) else datetime.fromisoformat(now)
+    if moment.tzinfo is None:
+        raise ValueError("now must carry a UTC offset, e.g. 2026-11-23T09:00:00+00:00")
+    return moment.astimezone(UTC)
+
+
+def recorded(name: str):
+    """Keep each job's last run (start, end, outcome, summary) for monitoring."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            started = utcnow()
+            JobRun.objects(name=name).update_one(
+                upsert=True, set__started_at=started, set__finished_at=None, set__ok=None
+            )
+            try:
+                summary = func(*args, **kwargs)
+            except Exception:
+                JobRun.objects(name=name).update_one(set__finished_at=utcnow(), set__ok=False)
+                raise
+            JobRun.objects(name=name).update_one(
+                set__finished_at=utcnow(), set__ok=True, set__summary=summary or {}
+            )
+            log.info("job %s done: %s", name, summary)
+            return summary
+
+        return wrapper
+
+    return decorate
+
+
+@recorded("overdue")
+def overdue(now: str | None = None) -> dict:
+    return clocks.refresh_overdue(_now(now))
+
+
+def _send(ids, moment: datetime) -> dict:
+    """Deliver each message; one that fails is left for the relay and does not stop the rest."""
+    rt = runtime()
+    sent = failed = skipped = 0
+    for message_id in ids:
+        try:
+            if outbox.deliver(message_id, rt.transport, rt.mail_from, moment):
+                sent += 1
+            else:
+                skipped += 1
+        except Exception:
+            failed += 1
+    return {"sent": sent, "failed": failed, "already_sent": skipped}
+
+
+@recorded("digest")
+def digest(now: str | None = None) -> dict:
+    moment = _now(now)
+    messages = digests.queue_digests(moment, runtime().base_url)
+    return {"digests": len(messages), **_send([m.pk for m in messages], moment)}
+
+
+@recorded("completeness")
+def completeness_check(now: str | None = None, month: str | None = None) -> dict:
+    results = completeness.check_month(_now(now), month)
+    return {
+        "managers": len(results),
+        "checked": sum(r.checked for r in results),
+        "incomplete": sum(len(r.incomplete) for r in results),
+    }
+
+
+@recorded("relay")
+def relay(now: str | None = None) -> dict:
+    """Queue every message that is waiting; the outbox is the record, Redis only the carrier."""
+    moment = _now(now)
+    ids = outbox.due_for_delivery(moment)
+    queued = sum(
+        1 for i in ids if runtime().enqueue("emails", "jobs.tasks.deliver", str(i)) is not None
+    )
+    return {"waiting": len(ids), "queued": queued}
+
+
+def deliver(outbox_id: str) -> bool:
+    rt = runtime()
+    return outbox.deliver(outbox_id, rt.transport, rt.mail_from, utcnow())
+
+
+# Jobs a person may run by hand: `portal jobs run NAME`.
+JOBS = {
+    "overdue": overdue,
+    "digest": digest,
+    "completeness": completeness_check,
+    "relay": relay,
+}

@@ -1,0 +1,63 @@
+"""The grievance portal: Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_wtf import CSRFProtect
+
+from portal import config
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    test_config = test_config or {}
+    instance = Path(test_config.get("INSTANCE_PATH") or config.default_instance_path())
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(instance))
+    app.config.from_mapping(config.from_environment(instance))
+    app.config.update(test_config)
+
+    from portal import auth, cli, runtime, security, store
+    from portal.admin import init_admin
+
+    store.connect(app.config["MONGODB_URI"], instance / "data")
+    runtime.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    init_admin(app)
+    cli.init_app(app)
+
+    from forms import bp as complaint_bp
+
+    app.register_blueprint(complaint_bp)
+
+    @app.route("/")
+    def home():
+        """Send visitors to the complaint form; staff find the admin from there."""
+        return render_template("home.html")
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template(
+            "error.html", title="Page not found", message="We could not find that page."
+        ), 404
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        logging.getLogger(__name__).error("unhandled error on %s", _safe_path())
+        return render_template(
+            "error.html", title="Something went wrong", message="Please try again in a few minutes."
+        ), 500
+
+    return app
+
+
+def _safe_path() -> str:
+    from flask import request
+
+    return request.path  # the path only: query strings may carry member details

@@ -1,0 +1,39 @@
+"""Who may do what: the one permission table every view, action and export consults."""
+
+from __future__ import annotations
+
+STAFF = frozenset(
+    {
+        "csr",
+        "dhcs",
+        "provider_relations",
+        "liaison",
+        "supervisor",
+        "manager",
+        "director",
+        "auditor",
+        "admin",
+    }
+)
+WORKERS = STAFF - {"auditor"}
+LEADS = frozenset({"supervisor", "manager", "director", "admin"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "home.view": STAFF,
+    "grievance.view": STAFF,
+    "grievance.edit": WORKERS,
+    "provider.view": STAFF,
+    "provider.edit": frozenset({"provider_relations", "manager", "admin"}),
+    "program.view": STAFF,
+    "program.edit": frozenset({"admin"}),
+    "user.edit": frozenset({"admin"}),
+    "outbox.view": frozenset({"manager", "director", "admin"}),
+    "completeness.view": LEADS | {"auditor"},
+}
+
+
+def can(user, permission: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    allowed = PERMISSIONS[permission]
+    return any(role in allowed for role in user.roles)

@@ -1,0 +1,287 @@
+"""Admin views. Declarative; hooks delegate to services; access through portal.access.can."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.mongoengine import ModelView
+from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
+from flask_login import current_user
+from markupsafe import Markup
+
+from portal.access import can
+from portal.clock import utcnow
+from portal.models import (
+    CompletenessResult,
+    Grievance,
+    Outbox,
+    Program,
+    Provider,
+    User,
+)
+from portal.services import grievances as grievance_service
+
+__all__ = [
+    "CompletenessResult",
+    "Grievance",
+    "Outbox",
+    "Program",
+    "Provider",
+    "User",
+]
+
+REFERENCE = re.compile(r"^\s*G-\d{4}-\d{1,9}\s*$", re.IGNORECASE)
+
+
+def _deny():
+    if not current_user.is_authenticated:
+        # The path only: a query string may hold a search term with member details.
+        return redirect(url_for("auth.login", next=request.path))
+    abort(403)
+
+
+class SecureModelView(ModelView):
+    """Closed by default: a view names the permission it needs to be seen and to change data."""
+
+    view_permission = "home.view"
+    edit_permission: str | None = None
+    can_delete = False  # nothing is hard-deleted before its retention ends
+    can_create = False
+    can_export = False
+    can_view_details = True
+    page_size = 50
+
+    def is_accessible(self):
+        return can(current_user, self.view_permission)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _deny()
+
+    @property
+    def can_edit(self):
+        return bool(self.edit_permission) and can(current_user, self.edit_permission)
+
+
+class HomeView(AdminIndexView):
+    """Show what needs the signed-in staff member now."""
+
+    def is_accessible(self):
+        return can(current_user, "home.view")
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _deny()
+
+    @expose("/")
+    def index(self):
+        """Show counts of what needs attention, each linking to its list."""
+        user = current_user._get_current_object()
+        counts = {
+            "mine_open": Grievance.objects.assigned_to(user).count(),
+            "mine_overdue": Grievance.objects(assignee=user, is_open=True, overdue=True).count(),
+            "overdue": Grievance.objects(is_open=True, overdue=True).count(),
+            "level3": Grievance.objects(is_open=True, level="III").count(),
+            "unassigned": Grievance.objects(is_open=True, assignee=None).count(),
+        }
+        return self.render("admin/home.html", counts=counts)
+
+
+def _due(view, context, model, name):
+    value = getattr(model, name)
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def _overdue_badge(view, context, model, name):
+    if model.overdue and model.is_open:
+        return Markup('<span class="badge badge-danger">overdue</span>')
+    return ""
+
+
+def _reference_link(view, context, model, name):
+    url = url_for(".details_view", id=model.pk)
+    return Markup('<a href="{}">{}</a>').format(url, model.reference)
+
+
+def _narratives(view, context, model, name):
+    # Member text is text everywhere: Markup.format escapes every value it is given.
+    item = Markup('<li><strong>{}</strong> {}<br><span class="narrative">{}</span></li>')
+    items = Markup("").join(
+        item.format(n.kind, n.at.strftime("%Y-%m-%d %H:%M"), n.text)
+        for n in sorted(model.narratives, key=lambda n: n.at, reverse=True)
+    )
+    return Markup('<ul class="list-unstyled">{}</ul>').format(items)
+
+
+def _clock_state(clock) -> str:
+    return "met" if clock.met_at else "overdue" if clock.overdue_since else "running"
+
+
+def _clocks(view, context, model, name):
+    row = Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>")
+    rows = Markup("").join(
+        row.format(c.name, c.rule, c.due_at.strftime("%Y-%m-%d %H:%M UTC"), _clock_state(c))
+        for c in model.clocks
+    )
+    return Markup('<table class="table table-sm">{}</table>').format(rows)
+
+
+class GrievanceView(SecureModelView):
+    """List, find and work grievances."""
+
+    view_permission = "grievance.view"
+    edit_permission = "grievance.edit"
+    column_list = (
+        "reference",
+        "received_at",
+        "program",
+        "level",
+        "type",
+        "status",
+        "assignee",
+        "next_due_at",
+        "overdue",
+    )
+    column_default_sort = ("received_at", True)
+    column_sortable_list = ("reference", "received_at", "level", "type", "status", "next_due_at")
+    column_searchable_list = ("reference",)
+    column_filters = (
+        FilterEqual(
+            column=Grievance.status,
+            name="Status",
+            options=[
+                (s, s)
+                for s in ("received", "in_progress", "escalated", "resolved", "closed", "withdrawn")
+            ],
+        ),
+        FilterEqual(
+            column=Grievance.level, name="Level", options=[("I", "I"), ("II", "II"), ("III", "III")]
+        ),
+        FilterEqual(column=Grievance.type, name="Type"),
+        FilterEqual(column=Grievance.priority, name="Priority"),
+        BooleanEqualFilter(column=Grievance.overdue, name="Overdue"),
+        BooleanEqualFilter(column=Grievance.is_open, name="Open"),
+    )
+    column_formatters = {
+        "reference": _reference_link,
+        "received_at": _due,
+        "next_due_at": _due,
+        "overdue": _overdue_badge,
+        "narratives": _narratives,
+        "clocks": _clocks,
+    }
+    column_details_list = (
+        "reference",
+        "program",
+        "received_at",
+        "status",
+        "level",
+        "type",
+        "priority",
+        "assignee",
+        "escalation_tier",
+        "clocks",
+        "narratives",
+        "resolution",
+        "resolved_at",
+    )
+    form_columns = (
+        "status",
+        "level",
+        "type",
+        "priority",
+        "category",
+        "assignee",
+        "team",
+        "provider",
+        "narratives",
+        "contact_attempts",
+        "resolution",
+        "substantiated",
+        "substantiation_reason",
+    )
+    form_subdocuments = {
+        "narratives": {"form_subdocuments": {None: {"form_columns": ("at", "kind", "text")}}},
+        "contact_attempts": {
+            "form_subdocuments": {
+                None: {"form_columns": ("at", "with_whom", "channel", "outcome", "note")}
+            }
+        },
+    }
+
+    def _search(self, query, search_term):
+        # A reference is an exact, indexed match; a regex over every record is the fallback.
+        if REFERENCE.match(search_term):
+            return query.filter(reference=search_term.strip().upper())
+        return super()._search(query, search_term)
+
+    def on_model_change(self, form, model, is_created):
+        grievance_service.after_staff_edit(model, current_user._get_current_object(), utcnow())
+
+
+class ProviderView(SecureModelView):
+    """Providers and offices that grievances name."""
+
+    view_permission = "provider.view"
+    edit_permission = "provider.edit"
+    column_list = ("name", "npi", "office", "city", "program")
+    column_searchable_list = ("name", "npi")
+    form_columns = ("name", "npi", "office", "city", "program")
+
+    @property
+    def can_create(self):
+        return self.can_edit
+
+
+class ProgramView(SecureModelView):
+    """Programs: timezone, hours, taxonomy and clocks, edited by administrators."""
+
+    view_permission = "program.view"
+    edit_permission = "program.edit"
+    column_list = ("slug", "name", "timezone", "warning_hours", "retention_years", "active")
+    form_columns = (
+        "name",
+        "timezone",
+        "warning_hours",
+        "retention_years",
+        "member_routes",
+        "active",
+        "clock_rules",
+    )
+
+
+class UserView(SecureModelView):
+    """Staff accounts, for administrators."""
+
+    view_permission = "user.edit"
+    edit_permission = "user.edit"
+    column_list = ("email", "name", "roles", "team", "manager", "active")
+    column_searchable_list = ("email", "name")
+    form_columns = ("name", "roles", "team", "manager", "active")
+
+
+class OutboxView(SecureModelView):
+    """Mail the portal has sent or will send."""
+
+    view_permission = "outbox.view"
+    column_list = ("created_at", "kind", "recipient", "subject", "status", "attempts", "sent_at")
+    column_default_sort = ("created_at", True)
+    column_filters = ("kind", "status")
+    column_details_list = ("created_at", "kind", "recipient", "subject", "status", "text")
+
+
+class CompletenessView(SecureModelView):
+    """Last month's log: which records are incomplete, and what each lacks."""
+
+    view_permission = "completeness.view"
+    column_list = ("month", "manager", "checked", "incomplete", "computed_at")
+    column_default_sort = ("month", True)
+    column_formatters = {
+        "incomplete": lambda v, c, m, n: (
+            Markup("<br>").join(
+                Markup("{}: {}").format(i.reference, ", ".join(i.missing)) for i in m.incomplete
+            )
+            or "complete"
+        ),
+        "manager": lambda v, c, m, n: m.manager.name if m.manager else "unassigned",
+    }

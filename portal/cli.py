@@ -1,0 +1,204 @@
+"""The `portal` command: Flask's CLI plus the portal's commands (also under `flask --app wsgi`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(run_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(seed_group)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(doctor_command)
+
+
+def _create_app(*_args):
+    from portal import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    # Flask's own `run` (its development server) is left out: `portal run` starts everything.
+    cli = FlaskGroup(
+        create_app=_create_app, add_default_commands=False, help="The grievance portal."
+    )
+    cli.add_command(shell_command)
+    cli.add_command(routes_command)
+    cli.main(prog_name="portal")
+
+
+@click.command("run")
+@click.option(
+    "--port",
+    type=int,
+    default=lambda: int(os.environ.get("PORT", 5000)),
+    show_default="5000 or $PORT",
+)
+def run_command(port: int) -> None:
+    """Start the web app, a worker and the scheduler, with demo data on a fresh instance."""
+    from portal.supervisor import run
+
+    sys.exit(run(current_app._get_current_object(), port))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
+@click.option("--threads", type=int, default=8, show_default=True)
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Serve the web app with waitress (no worker, no scheduler)."""
+    import waitress
+
+    waitress.serve(
+        current_app._get_current_object(), host=host, port=port, threads=threads, ident="portal"
+    )
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(burst: bool) -> None:
+    """Run one RQ worker on every queue, most urgent first."""
+    from rq import Worker
+
+    from portal.queue import QUEUES
+    from portal.runtime import runtime
+
+    connection = runtime().redis(start=True)
+    Worker(list(QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the periodic jobs of jobs/schedule.py with rq's cron scheduler."""
+    import time
+
+    from rq.cron import CronScheduler
+
+    from jobs.schedule import SCHEDULE
+    from portal.runtime import runtime
+
+    os.environ["TZ"] = "UTC"  # the schedule's cron strings are written in UTC
+    time.tzset()
+    scheduler = CronScheduler(connection=runtime().redis(start=True))
+    for entry in SCHEDULE:
+        module, _, name = entry["job"].rpartition(".")
+        func = getattr(__import__(module, fromlist=[name]), name)
+        scheduler.register(
+            func,
+            queue_name=entry["queue"],
+            interval=entry.get("interval"),
+            cron=entry.get("cron"),
+            job_timeout=entry.get("timeout"),
+        )
+    scheduler.start()
+
+
+@click.group("seed")
+def seed_group() -> None:
+    """Load programs and demo data (both idempotent)."""
+
+
+@seed_group.command("programs")
+def seed_programs() -> None:
+    """Load or update the four programs of domain.md."""
+    from seed.programs import load_programs
+
+    created, kept = load_programs()
+    click.echo(f"programs: {created} created, {kept} already there (left as they are)")
+
+
+@seed_group.command("demo")
+@click.option("--force", is_flag=True, help="Run even against MONGODB_URI (never in production).")
+@click.option("--records", type=int, default=300, show_default=True)
+def seed_demo(force: bool, records: int) -> None:
+    """Add demo staff (one per role), providers and grievances."""
+    from portal.clock import utcnow
+    from seed.demo import load_demo
+
+    if current_app.config["MONGODB_URI"] and not force:
+        raise click.ClickException(
+            "MONGODB_URI is set: demo data is not loaded into a real database. "
+            "Use --force only on a database that holds no member data."
+        )
+    click.echo(load_demo(utcnow(), records=records))
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Run jobs by hand."""
+
+
+@jobs_group.command("run")
+@click.argument("name")
+@click.option("--now", help="ISO 8601 with offset, e.g. 2026-11-23T09:00:00+00:00")
+@click.option("--month", help="completeness: YYYY-MM (default: last month)")
+@click.option("--json", "as_json", is_flag=True)
+def run_job(name: str, now: str | None, month: str | None, as_json: bool) -> None:
+    """Run a job now, in this process: overdue, digest, completeness, relay."""
+    from datetime import datetime
+
+    from jobs.tasks import JOBS
+
+    if name not in JOBS:
+        raise click.UsageError(f"unknown job {name!r}; choose from {', '.join(JOBS)}")
+    if now:
+        try:
+            if datetime.fromisoformat(now).tzinfo is None:
+                raise ValueError
+        except ValueError:
+            raise click.BadParameter(
+                "use ISO 8601 with an offset, e.g. 2026-11-23T09:00:00Z", param_hint="--now"
+            ) from None
+    kwargs = {"now": now}
+    if month:
+        if name != "completeness":
+            raise click.UsageError("--month goes with the completeness job")
+        kwargs["month"] = month
+    summary = JOBS[name](**kwargs)
+    click.echo(
+        json.dumps(summary) if as_json else ", ".join(f"{k}: {v}" for k, v in summary.items())
+    )
+
+
+@click.command("doctor")
+def doctor_command() -> None:
+    """Say which store, queue and mail transport are in use, and whether each answers."""
+    from portal import queue, store
+    from portal.runtime import runtime
+
+    app = current_app
+    rt = runtime()
+    checks = [
+        (
+            "store",
+            store.describe(app.config["MONGODB_URI"], Path(app.instance_path) / "data"),
+            store.ping,
+        ),
+        (
+            "queue",
+            queue.describe(app.config["REDIS_URL"], Path(app.instance_path)),
+            lambda: rt.redis().ping(),
+        ),
+        ("mail", rt.transport.describe(), rt.transport.check),
+    ]
+    failed = False
+    for label, description, check in checks:
+        try:
+            check()
+            state = "ok"
+        except Exception as exc:  # a doctor reports every failure, whatever it is
+            state = f"NOT ANSWERING ({type(exc).__name__}: {exc})"
+            failed = True
+        click.echo(f"{label:6} {description}: {state}")
+    sys.exit(1 if failed else 0)

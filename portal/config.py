@@ -1,0 +1,46 @@
+"""Settings, read from the environment once by the app factory (never at import)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("PORTAL_INSTANCE_PATH") or "instance").absolute()
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Use SECRET_KEY, else a random key kept in the instance so all processes share it."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    env = os.environ.get
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "MONGODB_URI": env("MONGODB_URI") or None,
+        "REDIS_URL": env("REDIS_URL") or None,
+        "SMTP_URL": env("SMTP_URL") or None,
+        "MAIL_FROM": env("MAIL_FROM", "grievances@portal.invalid"),
+        # Links in e-mail point here; staff reach the admin under it.
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '5000')}"),
+        "PORTAL_ENV": env("PORTAL_ENV", "development"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env("PORTAL_ENV") == "production",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "PERMANENT_SESSION_LIFETIME": 30 * 60,
+        "WTF_CSRF_TIME_LIMIT": 3600,
+        # Bounded request bodies: the public form is the one page anyone can reach.
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+    }

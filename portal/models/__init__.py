@@ -1,0 +1,37 @@
+"""mongoengine documents; indexes for every query a page or job runs are declared in meta."""
+
+from portal.models.grievance import (
+    OPEN_STATUSES,
+    STATUSES,
+    Clock,
+    ContactAttempt,
+    Grievance,
+    Member,
+    Narrative,
+)
+from portal.models.outbox import Counter, Outbox
+from portal.models.program import ClockRule, Program
+from portal.models.provider import Provider
+from portal.models.reports import CompletenessResult, JobRun
+from portal.models.user import ROLES, User
+
+__all__ = [
+    "OPEN_STATUSES",
+    "ROLES",
+    "STATUSES",
+    "Clock",
+    "ClockRule",
+    "CompletenessResult",
+    "ContactAttempt",
+    "Counter",
+    "Grievance",
+    "JobRun",
+    "Member",
+    "Narrative",
+    "Outbox",
+    "Program",
+    "Provider",
+    "User",
+]
+
+ALL_DOCUMENTS = (Program, Provider, User, Grievance, Outbox, Counter, CompletenessResult, JobRun)

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+# Embedded lists are ListField(EmbeddedDocumentField(...)): Flask-Admin edits those inline
+# (form_subdocuments), not EmbeddedDocumentListField.
+import mongoengine as me
+
+STATUSES = ("received", "in_progress", "escalated", "resolved", "closed", "withdrawn")
+OPEN_STATUSES = ("received", "in_progress", "escalated")
+NARRATIVE_KINDS = ("intake", "investigation", "contact", "resolution", "note")
+CONTACT_WITH = ("member", "caller", "provider office", "MCO")
+CONTACT_CHANNELS = ("phone", "letter", "e-mail", "visit")
+CONTACT_OUTCOMES = ("reached", "voicemail", "no answer", "letter sent")
+
+
+class Narrative(me.EmbeddedDocument):
+    """Append-only: a correction is a new narrative."""
+
+    at = me.DateTimeField(required=True)
+    by = me.ReferenceField("User")  # empty for the member's own words at intake
+    kind = me.StringField(required=True, choices=NARRATIVE_KINDS)
+    text = me.StringField(required=True, max_length=20000)
+
+
+class ContactAttempt(me.EmbeddedDocument):
+    at = me.DateTimeField(required=True)
+    by = me.ReferenceField("User")
+    with_whom = me.StringField(required=True, choices=CONTACT_WITH)
+    channel = me.StringField(required=True, choices=CONTACT_CHANNELS)
+    outcome = me.StringField(required=True, choices=CONTACT_OUTCOMES)
+    note = me.StringField(max_length=2000)
+
+
+class Clock(me.EmbeddedDocument):
+    name = me.StringField(required=True)
+    rule = me.StringField(required=True)
+    started_at = me.DateTimeField(required=True)
+    due_at = me.DateTimeField(required=True)
+    met_at = me.DateTimeField()
+    paused_at = me.DateTimeField()
+    overdue_since = me.DateTimeField()
+
+
+class Member(me.EmbeddedDocument):
+    name = me.StringField(max_length=200)
+    member_id = me.StringField(max_length=40)
+    age_group = me.StringField(choices=("adult", "child"))
+    phone = me.StringField(max_length=40)
+    email = me.EmailField()
+
+
+class Caller(me.EmbeddedDocument):
+    name = me.StringField(max_length=200)
+    phone = me.StringField(max_length=40)
+    relationship = me.StringField(max_length=80)
+
+
+class GrievanceQuerySet(me.QuerySet):
+    """The vocabulary pages and jobs query by; each is served by an index in meta."""
+
+    def open(self):
+        return self.filter(is_open=True)
+
+    def assigned_to(self, user):
+        return self.filter(assignee=user, is_open=True)
+
+    def due_by(self, moment):
+        return self.filter(is_open=True, next_due_at__lte=moment)
+
+    def received_between(self, program, start, end):
+        return self.filter(program=program, received_at__gte=start, received_at__lt=end)
+
+
+class Grievance(me.Document):
+    """One grievance with what belongs only to it embedded."""
+
+    reference = me.StringField(required=True, unique=True, max_length=40)
+    program = me.ReferenceField("Program", required=True)
+    received_at = me.DateTimeField(required=True)
+    intake_source = me.StringField(max_length=80)
+    filed_by = me.StringField(max_length=40)  # member, representative, provider office, staff
+    type = me.StringField(max_length=80)
+    level = me.StringField(max_length=10)
+    priority = me.StringField(max_length=40)
+    category = me.StringField(max_length=80)
+    status = me.StringField(required=True, choices=STATUSES, default="received")
+    is_open = me.BooleanField(default=True)
+    member = me.EmbeddedDocumentField(Member, default=Member)
+    caller = me.EmbeddedDocumentField(Caller)
+    provider = me.ReferenceField("Provider")
+    provider_name = me.StringField(max_length=200)  # as the member wrote it
+    narratives = me.ListField(me.EmbeddedDocumentField(Narrative))
+    contact_attempts = me.ListField(me.EmbeddedDocumentField(ContactAttempt))
+    clocks = me.ListField(me.EmbeddedDocumentField(Clock))
+    next_due_at = me.DateTimeField()  # earliest unmet, unpaused clock: what `overdue` scans
+    overdue = me.BooleanField(default=False)
+    assignee = me.ReferenceField("User")
+    team = me.StringField(max_length=80)
+    escalation_tier = me.StringField(max_length=40, default="staff")
+    substantiated = me.BooleanField()
+    substantiation_reason = me.StringField(max_length=200)
+    resolution = me.StringField(max_length=5000)
+    resolved_at = me.DateTimeField()
+    acknowledged_at = me.DateTimeField()
+    state_form_offered = me.BooleanField()
+    legal_hold = me.BooleanField(default=False)
+    retain_until = me.DateTimeField()
+    created_at = me.DateTimeField(required=True)
+    updated_at = me.DateTimeField()
+
+    meta = {
+        "collection": "grievances",
+        "queryset_class": GrievanceQuerySet,
+        "indexes": [
+            "reference",
+            ("is_open", "next_due_at"),
+            ("assignee", "is_open"),
+            ("program", "received_at"),
+            "-received_at",
+            "member.member_id",
+            "status",
+        ],
+    }
+
+    def __str__(self):
+        return self.reference
+
+    def intake_text(self) -> str | None:
+        return next((n.text for n in self.narratives if n.kind == "intake"), None)
+
+    def flat(self) -> dict:
+        """The record as plain values, for the pure completeness rules."""
+        return {
+            "received_at": self.received_at,
+            "type": self.type,
+            "level": self.level,
+            "priority": self.priority,
+            "category": self.category,
+            "status": self.status,
+            "description": self.intake_text(),
+            "member_name": self.member.name if self.member else None,
+            "member_id": self.member.member_id if self.member else None,
+            "provider_name": (self.provider.name if self.provider else self.provider_name),
+            "provider_npi": self.provider.npi if self.provider else None,
+            "resolution": self.resolution,
+            "resolved_at": self.resolved_at,
+            "substantiated": self.substantiated,
+            "assignee": self.assignee,
+        }

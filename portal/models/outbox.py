@@ -1,0 +1,30 @@
+import mongoengine as me
+
+
+class Outbox(me.Document):
+    """One message to send, keyed by (kind, recipient, period): written before it is sent, so
+    a retried job finds it and sends nothing twice, and a queue outage delays it, losing
+    nothing."""
+
+    key = me.StringField(required=True, unique=True, max_length=300)
+    kind = me.StringField(required=True, max_length=40)
+    recipient = me.EmailField(required=True)
+    subject = me.StringField(required=True, max_length=300)
+    text = me.StringField(required=True)
+    html = me.StringField()
+    status = me.StringField(choices=("pending", "sending", "sent", "failed"), default="pending")
+    attempts = me.IntField(default=0)
+    last_error = me.StringField(max_length=500)
+    created_at = me.DateTimeField(required=True)
+    sent_at = me.DateTimeField()
+
+    meta = {"collection": "outbox", "indexes": ["key", ("status", "created_at")]}
+
+
+class Counter(me.Document):
+    """Atomic sequences, e.g. reference numbers per year."""
+
+    name = me.StringField(primary_key=True)
+    value = me.IntField(default=0)
+
+    meta = {"collection": "counters"}

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import mongoengine as me
+
+from portal.domain.businesstime import Calendar, RuleError, build_calendar, parse_rule
+from portal.domain.clocks import ClockSpec
+
+
+class ClockRule(me.EmbeddedDocument):
+    """A deadline the program sets, e.g. 'site visit', '5 business days', when level == II."""
+
+    name = me.StringField(required=True, max_length=80)
+    rule = me.StringField(required=True, max_length=80)
+    when = me.DictField()
+
+    def clean(self):
+        try:
+            parse_rule(self.rule)
+        except RuleError as exc:
+            raise me.ValidationError(f"clock {self.name!r}: {exc}") from exc
+
+
+class Program(me.Document):
+    """A health program's rules as data: an administrator edits them, the code reads them."""
+
+    slug = me.StringField(required=True, unique=True, regex=r"^[a-z0-9-]+$", max_length=40)
+    name = me.StringField(required=True, max_length=120)
+    timezone = me.StringField(required=True)
+    office_hours = me.DictField(required=True)  # {"mon": ["08:00-17:00"], ...}
+    holiday_country = me.StringField(max_length=2)
+    holiday_subdivision = me.StringField(max_length=3)
+    closures = me.ListField(me.DateField())
+    types = me.ListField(me.StringField(max_length=80))
+    levels = me.ListField(me.StringField(max_length=10))
+    priorities = me.ListField(me.StringField(max_length=40))
+    categories = me.ListField(me.StringField(max_length=80))
+    intake_sources = me.ListField(me.StringField(max_length=80))
+    clock_rules = me.ListField(me.EmbeddedDocumentField(ClockRule))
+    warning_hours = me.IntField(default=24, min_value=0)
+    retention_years = me.IntField(default=10, min_value=1)
+    completeness_rules = me.ListField(me.StringField(max_length=120))
+    # Words shown to a member after filing: the state's own complaint routes.
+    member_routes = me.StringField(max_length=1000)
+    active = me.BooleanField(default=True)
+
+    meta = {"collection": "programs", "indexes": ["slug", "active"]}
+
+    def __str__(self):
+        return self.name
+
+    def calendar(self) -> Calendar:
+        return build_calendar(
+            self.timezone,
+            self.office_hours,
+            self.holiday_country,
+            self.holiday_subdivision,
+            tuple(self.closures),
+        )
+
+    def clock_specs(self) -> list[ClockSpec]:
+        return [ClockSpec(r.name, r.rule, dict(r.when or {})) for r in self.clock_rules]
+
+    def clean(self):
+        try:
+            self.calendar()
+        except RuleError as exc:
+            raise me.ValidationError(str(exc)) from exc

@@ -1,0 +1,36 @@
+import mongoengine as me
+
+
+class Incomplete(me.EmbeddedDocument):
+    grievance = me.ReferenceField("Grievance")
+    reference = me.StringField()
+    program = me.StringField()
+    missing = me.ListField(me.StringField())
+
+
+class CompletenessResult(me.Document):
+    """The monthly log check for one manager (or 'unassigned'), kept as it was computed."""
+
+    month = me.StringField(required=True, regex=r"^\d{4}-\d{2}$")
+    manager = me.ReferenceField("User")
+    manager_key = me.StringField(required=True)  # user id, or "unassigned"
+    checked = me.IntField(default=0)
+    incomplete = me.ListField(me.EmbeddedDocumentField(Incomplete))
+    computed_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "completeness_results",
+        "indexes": [{"fields": ("month", "manager_key"), "unique": True}],
+    }
+
+
+class JobRun(me.Document):
+    """The last run of each job, for monitoring and `portal doctor`."""
+
+    name = me.StringField(required=True, unique=True)
+    started_at = me.DateTimeField()
+    finished_at = me.DateTimeField()
+    ok = me.BooleanField()
+    summary = me.DictField()
+
+    meta = {"collection": "job_runs", "indexes": ["name"]}

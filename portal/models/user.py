@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import mongoengine as me
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES = (
+    "csr",
+    "dhcs",
+    "provider_relations",
+    "liaison",
+    "supervisor",
+    "manager",
+    "director",
+    "auditor",
+    "admin",
+)
+_hasher = PasswordHasher()  # argon2id with the library's current parameters
+
+
+class User(me.Document):
+    """A staff member. Members of the public have no account."""
+
+    email = me.EmailField(required=True, unique=True)
+    name = me.StringField(required=True, max_length=120)
+    password_hash = me.StringField()
+    roles = me.ListField(me.StringField(choices=ROLES))
+    active = me.BooleanField(default=True)
+    team = me.StringField(max_length=80)
+    manager = me.ReferenceField("self")
+    programs = me.ListField(me.ReferenceField("Program"))
+
+    meta = {"collection": "users", "indexes": ["email", "roles"]}
+
+    def __str__(self):
+        return self.name
+
+    # Flask-Login
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.pk)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)

@@ -1,0 +1,74 @@
+"""Messages go through the outbox: stored first, sent once, retried without duplicates."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from mongoengine.errors import NotUniqueError
+
+from portal.mail import build_message
+from portal.models import Outbox
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+# A message left 'sending' this long was in a worker that died; it may be tried again.
+STALE_SENDING = timedelta(minutes=10)
+
+
+def put(
+    key: str, kind: str, recipient: str, subject: str, text: str, html: str | None, now: datetime
+) -> Outbox:
+    """Store a message once per key; a second call with the same key returns the first."""
+    try:
+        return Outbox(
+            key=key,
+            kind=kind,
+            recipient=recipient,
+            subject=subject,
+            text=text,
+            html=html,
+            created_at=now,
+        ).save(force_insert=True)
+    except NotUniqueError:
+        return Outbox.objects.get(key=key)
+
+
+def claim(outbox_id, now: datetime) -> Outbox | None:
+    """Take a message for sending, atomically; None when it is sent or another has it."""
+    return Outbox.objects(pk=outbox_id, status__in=("pending", "failed")).modify(
+        new=True, set__status="sending", inc__attempts=1, set__sent_at=now
+    )
+
+
+def deliver(outbox_id, transport, sender: str, now: datetime) -> bool:
+    """Send one stored message; True when this call sent it."""
+    message = claim(outbox_id, now)
+    if message is None:
+        return False
+    try:
+        transport.send(
+            build_message(sender, message.recipient, message.subject, message.text, message.html),
+            message.key,
+        )
+    except Exception as exc:
+        # The error's type only: SMTP errors can echo addresses back.
+        Outbox.objects(pk=message.pk).update_one(
+            set__status="failed", set__last_error=type(exc).__name__, unset__sent_at=True
+        )
+        log.warning("outbox %s: sending failed (%s)", message.pk, type(exc).__name__)
+        raise
+    Outbox.objects(pk=message.pk).update_one(set__status="sent", set__sent_at=now)
+    log.info("outbox %s sent (%s)", message.pk, message.kind)
+    return True
+
+
+def due_for_delivery(now: datetime) -> list:
+    """Ids of messages the relay should queue: new, failed with tries left, or stuck."""
+    ids = list(Outbox.objects(status="pending").scalar("pk"))
+    ids += list(Outbox.objects(status="failed", attempts__lt=MAX_ATTEMPTS).scalar("pk"))
+    stuck = Outbox.objects(status="sending", sent_at__lt=now - STALE_SENDING)
+    for message in stuck.only("pk"):
+        Outbox.objects(pk=message.pk, status="sending").update_one(set__status="failed")
+        ids.append(message.pk)
+    return ids

@@ -1,0 +1,1 @@
+"""Seed data: the four programs, demo staff and records. Every loader is idempotent."""

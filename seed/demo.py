@@ -1,0 +1,184 @@
+"""Demo staff (one per role), providers and grievances with a realistic spread.
+
+Made-up people only. Deterministic (a fixed random seed), and idempotent: staff and
+providers are matched by e-mail and NPI, and grievances are added only once.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from portal.models import ROLES, Counter, Program, Provider, User
+from portal.services.clocks import next_due, refresh_overdue
+from portal.services.intake import Intake, submit
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make run`; demo data only
+FIRST = [
+    "Alex",
+    "Jordan",
+    "Sam",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Riley",
+    "Jamie",
+    "Avery",
+    "Quinn",
+    "Rowan",
+    "Drew",
+    "Elliot",
+    "Harper",
+    "Kai",
+    "Logan",
+    "Parker",
+    "Reese",
+]
+LAST = [
+    "Rivera",
+    "Nguyen",
+    "Okafor",
+    "Schmidt",
+    "Haddad",
+    "Kowalski",
+    "Tanaka",
+    "Moreau",
+    "Lindqvist",
+    "Osei",
+    "Park",
+    "Delgado",
+    "Byrne",
+    "Iyer",
+    "Novak",
+    "Fischer",
+]
+COMPLAINTS = [
+    "The office was dirty and the waiting room had trash on the floor.",
+    "Front desk staff were rude when I asked about my appointment.",
+    "I was billed for a cleaning that should be covered.",
+    "I was told the wrong information about my benefits.",
+    "The instruments did not look sterilized.",
+    "The dentist did a filling I did not agree to.",
+    "I waited three weeks and still could not get an appointment.",
+    "Nobody called me back about my case manager.",
+    "My assessment was scheduled and then cancelled twice.",
+    "The doctor did not follow up on my test results.",
+]
+PROVIDER_NAMES = [
+    "Bright Smile Dental",
+    "Harbor Family Dentistry",
+    "Elm Street Clinic",
+    "Prairie Health Partners",
+    "Front Range Care",
+    "Chesapeake Medical Group",
+    "Riverside Pediatrics",
+    "Summit Dental Arts",
+    "Oak Valley Health",
+    "Bayview Primary Care",
+    "Maple Grove Dental",
+    "Cedar Point Clinic",
+]
+TEAMS = {
+    "csr": "intake",
+    "dhcs": "intake",
+    "provider_relations": "provider relations",
+    "liaison": "liaison",
+    "supervisor": "intake",
+    "manager": "grievances",
+}
+
+
+def _users() -> dict[str, User]:
+    users = {}
+    for role in ROLES:
+        email = f"{role}@demo.example"
+        user = User.objects(email=email).first()
+        if user is None:
+            user = User(
+                email=email,
+                name=f"Demo {role.replace('_', ' ').title()}",
+                roles=[role],
+                team=TEAMS.get(role),
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        users[role] = user
+    # Reporting lines: staff -> supervisor -> manager, for escalations and completeness.
+    for role in ("csr", "dhcs", "provider_relations", "liaison"):
+        users[role].update(set__manager=users["manager"])
+    users["supervisor"].update(set__manager=users["manager"])
+    return {role: User.objects.get(pk=u.pk) for role, u in users.items()}
+
+
+def _providers(rng: random.Random, programs: list[Program]) -> list[Provider]:
+    providers = []
+    for index, name in enumerate(PROVIDER_NAMES):
+        npi = f"1{index:09d}"
+        provider = (
+            Provider.objects(npi=npi).first()
+            or Provider(
+                name=name,
+                npi=npi,
+                office=f"{name} main office",
+                city=rng.choice(["Hartford", "Des Moines", "Denver", "Baltimore", "New Haven"]),
+                program=programs[index % len(programs)],
+            ).save()
+        )
+        providers.append(provider)
+    return providers
+
+
+def load_demo(now: datetime, records: int = 300) -> str:
+    """Load the demo set once; a second run changes nothing."""
+    rng = random.Random(2026)
+    programs = list(Program.objects.order_by("slug"))
+    if not programs:
+        return "no programs: run `portal seed programs` first"
+    users = _users()
+    providers = _providers(rng, programs)
+    if Counter.objects(name="demo-loaded").first():
+        return "demo data already loaded"
+    workers = [users[r] for r in ("csr", "dhcs", "provider_relations", "liaison", "supervisor")]
+    for _ in range(records):
+        program = rng.choice(programs)
+        received = now - timedelta(days=rng.uniform(0, 120), hours=rng.uniform(0, 24))
+        provider = rng.choice(providers)
+        grievance = submit(
+            program,
+            Intake(
+                description=rng.choice(COMPLAINTS),
+                member_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                member_id=f"DEMO{rng.randrange(10**6):06d}" if rng.random() < 0.8 else None,
+                age_group=rng.choice(["adult", "adult", "child"]),
+                provider_name=provider.name,
+                intake_source=rng.choice(program.intake_sources or ["phone"]),
+                type=rng.choice(program.types) if rng.random() < 0.9 else None,
+                level=rng.choices(["I", "II", "III"], [75, 20, 5])[0] if program.levels else None,
+                priority=rng.choice(program.priorities) if program.priorities else None,
+                category=rng.choice(program.categories) if program.categories else None,
+            ),
+            now,
+            received_at=received,
+        )
+        grievance.provider = provider
+        grievance.assignee = rng.choice(workers) if rng.random() < 0.9 else None
+        age = now - received
+        if age > timedelta(days=20) and rng.random() < 0.75:
+            resolved = received + timedelta(days=rng.uniform(1, min(age.days, 60)))
+            grievance.status = rng.choice(["resolved", "closed"])
+            grievance.is_open = False
+            grievance.resolved_at = resolved
+            grievance.resolution = "Spoke with the office; the member is satisfied."
+            grievance.substantiated = rng.random() < 0.4
+            for clock in grievance.clocks:
+                clock.met_at = min(resolved, clock.due_at) if rng.random() < 0.9 else resolved
+        else:
+            grievance.status = rng.choice(["received", "in_progress", "in_progress", "escalated"])
+        grievance.next_due_at = next_due(grievance) if grievance.is_open else None
+        grievance.save()
+    Counter(name="demo-loaded", value=1).save()
+    marked = refresh_overdue(now)
+    return (
+        f"demo data: {len(users)} staff, {len(providers)} providers, {records} grievances "
+        f"({marked['records_updated']} overdue)"
+    )

@@ -1,0 +1,181 @@
+"""The four programs of domain.md, as data an administrator can later edit."""
+
+from __future__ import annotations
+
+from portal.models import ClockRule, Program
+
+WEEKDAYS_8_TO_5 = {day: ["08:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+DEFAULT_COMPLETENESS = [
+    "received_at",
+    "type",
+    "description",
+    "member_name|member_id",
+    "when_resolved:resolution",
+    "when_resolved:resolved_at",
+]
+# 42 CFR 438.406-408: every grievance acknowledged, resolved within 90 calendar days. The
+# rule sets no acknowledgment time; 5 business days is a common contract term (editable).
+FEDERAL_CLOCKS = [
+    {"name": "acknowledgment", "rule": "5 business days"},
+    {"name": "resolution", "rule": "90 calendar days"},
+]
+
+PROGRAMS = [
+    {
+        "slug": "ct-dental",
+        "name": "Connecticut dental plan",
+        "timezone": "America/New_York",
+        "office_hours": WEEKDAYS_8_TO_5,
+        "holiday_country": "US",
+        "holiday_subdivision": "CT",
+        "types": [
+            "Provider Access",
+            "Quality of Provider Service",
+            "Quality of ASO Service",
+            "Other",
+        ],
+        "levels": ["I", "II", "III"],
+        "intake_sources": ["phone", "web form", "letter", "e-mail", "provider relations"],
+        "clock_rules": FEDERAL_CLOCKS
+        + [
+            {"name": "site visit", "rule": "5 business days", "when": {"level": "II"}},
+            {"name": "senior management alert", "rule": "immediately", "when": {"level": "III"}},
+            {"name": "office contact", "rule": "immediately", "when": {"level": "III"}},
+        ],
+        "completeness_rules": DEFAULT_COMPLETENESS + ["level"],
+        "member_routes": "You may also file a complaint with the Connecticut Department of "
+        "Public Health; ask us for its complaint form.",
+    },
+    {
+        "slug": "ia-escalations",
+        "name": "Iowa Medicaid escalations",
+        "timezone": "America/Chicago",
+        "office_hours": WEEKDAYS_8_TO_5,  # assumed: the seed gives none
+        "holiday_country": "US",
+        "holiday_subdivision": "IA",
+        "types": ["IME escalated callback", "MCO member issue", "MCO provider issue"],
+        "priorities": ["high", "escalated"],
+        "intake_sources": [
+            "call center",
+            "account managers",
+            "ombudsman",
+            "other state agencies",
+            "legislative liaison",
+            "policy staff",
+            "leadership",
+            "providers",
+            "provider associations",
+            "web form",
+        ],
+        "clock_rules": FEDERAL_CLOCKS
+        + [
+            {
+                "name": "callback",
+                "rule": "2 business days",
+                "when": {"type": "IME escalated callback"},
+            },
+            {
+                "name": "MCO response",
+                "rule": "4 business hours",
+                "when": {"type": "MCO member issue", "priority": "high"},
+            },
+            {
+                "name": "MCO response",
+                "rule": "1 business days",
+                "when": {"type": "MCO member issue", "priority": "escalated"},
+            },
+            {
+                "name": "MCO response",
+                "rule": "2 business days",
+                "when": {"type": "MCO provider issue", "priority": "high"},
+            },
+            {
+                "name": "MCO response",
+                "rule": "4 business days",
+                "when": {"type": "MCO provider issue", "priority": "escalated"},
+            },
+        ],
+        "completeness_rules": DEFAULT_COMPLETENESS + ["priority"],
+    },
+    {
+        "slug": "co-cma",
+        "name": "Colorado case management agency",
+        "timezone": "America/Denver",
+        "office_hours": {
+            "mon": ["07:30-17:00"],
+            "tue": ["07:30-17:00"],
+            "wed": ["07:30-17:00"],
+            "thu": ["07:30-17:00"],
+            "fri": ["07:30-11:30"],
+        },
+        "holiday_country": "US",
+        "holiday_subdivision": "CO",
+        "types": [
+            "General business functions",
+            "Administration",
+            "State general funded programs",
+            "Case management",
+            "Level of care (LOC) assessment",
+            "Supports intensity scale (SIS) assessment",
+            "Other",
+        ],
+        "intake_sources": ["phone", "web form", "in person", "letter", "e-mail"],
+        "clock_rules": FEDERAL_CLOCKS
+        + [
+            {"name": "initial response", "rule": "2 business days"},
+        ],
+        "completeness_rules": DEFAULT_COMPLETENESS + ["when_resolved:substantiated"],
+    },
+    {
+        "slug": "md-hmo",
+        "name": "Maryland HMO quality of care",
+        "timezone": "America/New_York",
+        "office_hours": WEEKDAYS_8_TO_5,  # assumed
+        "holiday_country": "US",
+        "holiday_subdivision": "MD",
+        "types": ["Quality of care"],
+        "categories": [
+            "Bad outcome",
+            "Failed diagnostic follow-up",
+            "Treatment below standard",
+            "Medical records",
+            "Confidentiality",
+            "General dissatisfaction",
+            "Staff qualifications",
+            "Misdiagnosis",
+            "Inappropriate referral",
+            "Environment and infection control",
+            "Emergency screening",
+            "Internal complaint process",
+            "Policy compliance",
+            "Credentialing",
+        ],
+        "intake_sources": ["phone", "web form", "letter", "department referral"],
+        "clock_rules": FEDERAL_CLOCKS
+        + [
+            {"name": "final response", "rule": "60 calendar days"},
+            {
+                "name": "department report",
+                "rule": "30 calendar days",
+                "when": {"intake_source": "department referral"},
+            },
+        ],
+        "retention_years": 10,  # the seed's 5 years, but the federal 10 years is longer
+        "completeness_rules": DEFAULT_COMPLETENESS + ["category"],
+    },
+]
+
+
+def load_programs() -> tuple[int, int]:
+    """Create the programs that are missing, by slug. Existing ones are left as they are:
+    an administrator may have edited them since."""
+    created = kept = 0
+    for spec in PROGRAMS:
+        if Program.objects(slug=spec["slug"]).first() is not None:
+            kept += 1
+            continue
+        values = {k: v for k, v in spec.items() if k != "clock_rules"}
+        values["clock_rules"] = [ClockRule(**rule) for rule in spec["clock_rules"]]
+        Program(**values).save()
+        created += 1
+    return created, kept

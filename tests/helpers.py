@@ -1,0 +1,46 @@
+"""Small helpers for talking to the real app over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+def login(base_url: str, email: str, password: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base_url}/login")
+    response = session.post(
+        f"{base_url}/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return session
+
+
+def file_complaint(base_url: str, **fields) -> tuple[requests.Response, requests.Session]:
+    session = requests.Session()
+    page = session.get(f"{base_url}/complaint")
+    data = {
+        "program": "ct-dental",
+        "filed_by": "member",
+        "member_name": "Canary Zebediah Quill",
+        "member_id": "CANARY123456",
+        "phone": "860-555-0100",
+        "email": "member@example.org",
+        "provider_name": "Bright Smile Dental",
+        "description": "The instruments did not look clean.",
+        "consent": "y",
+        "csrf_token": csrf_token(page.text),
+    }
+    data.update(fields)
+    return session.post(f"{base_url}/complaint", data=data), session
