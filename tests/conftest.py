@@ -25,8 +25,24 @@ for _name in ("MONGODB_URI", "REDIS_URL", "SMTP_URL", "SECRET_KEY", "PORTAL_ENV"
     os.environ.pop(_name, None)
 
 
+def _instance_snapshot() -> dict:
+    """Names, sizes and times of everything in the developer's ./instance folder."""
+    root = Path.cwd() / "instance"
+    if not root.exists():
+        return {}
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*")}
+
+
+_BEFORE = _instance_snapshot()
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SCRATCH, ignore_errors=True)
+    after = _instance_snapshot()
+    if after != _BEFORE:
+        changed = sorted(set(after.items()) ^ set(_BEFORE.items()))[:5]
+        print(f"\nthe test run changed the developer's instance folder: {changed}")
+        session.exitstatus = 1
 
 
 def free_port() -> int:
@@ -221,20 +237,7 @@ def staff(app):
     return users
 
 
-@pytest.fixture
-def live_server(app):
-    """The real app behind waitress on a free loopback port, in a thread of this process."""
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=free_port(), threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def portal_env(settings):
     """Environment for `portal` subprocesses (worker, CLI) pointing at the test's stores."""
     env = {k: v for k, v in os.environ.items()}
@@ -260,3 +263,34 @@ def run_portal(env, *args, timeout=120) -> subprocess.CompletedProcess:
         text=True,
         timeout=timeout,
     )
+
+
+@pytest.fixture(scope="session")
+def _live_server(portal_env):
+    """The real app served by waitress (`portal serve`) in its own process, as in production:
+    it shares the store with the tests across processes."""
+    import requests
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portal", "serve", "--port", str(port), "--threads", "8"],
+        env=portal_env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"{url}/", timeout=2)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("`portal serve` did not start") from None
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@pytest.fixture
+def live_server(_live_server, app):
+    return _live_server

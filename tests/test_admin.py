@@ -1,0 +1,155 @@
+"""The staff admin: closed to anonymous visitors, open to staff by role."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from portal.services.intake import Intake, submit
+from tests.helpers import csrf_token, login
+
+PASSWORD = "correct horse battery"
+
+
+def _admin_urls(app):
+    """Every GET URL under /admin, with a made-up id where a rule needs one."""
+    urls = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") and "GET" in rule.methods:
+            urls.add(
+                rule.rule.replace("<path:filename>", "x.css").replace("<", "").replace(">", "")
+            )
+    for view in ("grievance", "provider", "program", "user", "outbox", "completeness"):
+        urls.update(
+            {
+                f"/admin/{view}/edit/?id=000000000000000000000000",
+                f"/admin/{view}/details/?id=000000000000000000000000",
+                f"/admin/{view}/new/",
+            }
+        )
+    return sorted(u for u in urls if "/static/" not in u)
+
+
+def test_anonymous_visitors_get_the_login_page_from_every_admin_url(app, client, programs):
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="secret text", member_name="Hidden Person"),
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+    urls = _admin_urls(app) + [f"/admin/grievance/details/?id={grievance.pk}"]
+    assert len(urls) > 15
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/login", url
+        assert "Hidden Person" not in response.text and "secret text" not in response.text
+        # Only the path travels in ?next=: a query string may hold member details.
+        assert "search" not in location.query
+    for url in ("/admin/grievance/edit/?id=" + str(grievance.pk), "/admin/grievance/new/"):
+        assert client.post(url, data={"status": "closed"}).status_code in (302, 400)
+    grievance.reload()
+    assert grievance.status == "received"
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "expected"),
+    [
+        ("csr", "/admin/grievance/", 200),
+        ("auditor", "/admin/grievance/", 200),
+        ("csr", "/admin/user/", 403),
+        ("manager", "/admin/user/", 403),
+        ("admin", "/admin/user/", 200),
+        ("csr", "/admin/outbox/", 403),
+        ("manager", "/admin/outbox/", 200),
+        ("csr", "/admin/completeness/", 403),
+        ("manager", "/admin/completeness/", 200),
+        ("director", "/admin/", 200),
+    ],
+)
+def test_roles_see_what_they_need(live_server, staff, role, url, expected):
+    session = login(live_server, f"{role}@staff.test", PASSWORD)
+    assert session.get(f"{live_server}{url}", allow_redirects=False).status_code == expected
+
+
+def test_search_by_reference_is_exact(live_server, programs, staff):
+    moment = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    first = submit(programs["ct-dental"], Intake(description="a"), moment)
+    second = submit(programs["ct-dental"], Intake(description="b"), moment)
+    session = login(live_server, "manager@staff.test", PASSWORD)
+    page = session.get(f"{live_server}/admin/grievance/", params={"search": first.reference})
+    assert first.reference in page.text and second.reference not in page.text
+    lowered = session.get(
+        f"{live_server}/admin/grievance/", params={"search": first.reference.lower()}
+    )
+    assert first.reference in lowered.text
+
+
+def test_edit_screen_shows_narratives_as_text(live_server, programs, staff):
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="<b>bold</b><script>x()</script>"),
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+    session = login(live_server, "manager@staff.test", PASSWORD)
+    details = session.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}")
+    assert details.status_code == 200
+    assert "<script>x()</script>" not in details.text
+    assert "&lt;script&gt;x()&lt;/script&gt;" in details.text
+    edit = session.get(f"{live_server}/admin/grievance/edit/?id={grievance.pk}")
+    assert edit.status_code == 200
+    assert "contact_attempts" in edit.text and "narratives" in edit.text
+
+
+def test_wrong_password_and_unsafe_next_are_refused(live_server, staff):
+    session = requests.Session()
+    page = session.get(f"{live_server}/login")
+    bad = session.post(
+        f"{live_server}/login",
+        data={
+            "email": "manager@staff.test",
+            "password": "wrong",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert bad.status_code == 200 and "do not match" in bad.text
+    for target in (
+        "http://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "http://localhost\\@evil.example",
+    ):
+        page = session.get(f"{live_server}/login")
+        response = session.post(
+            f"{live_server}/login",
+            params={"next": target},
+            allow_redirects=False,
+            data={
+                "email": "manager@staff.test",
+                "password": PASSWORD,
+                "csrf_token": csrf_token(page.text),
+            },
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/admin/", target
+        session.post(
+            f"{live_server}/logout",
+            data={"csrf_token": csrf_token(session.get(f"{live_server}/admin/").text)},
+        )
+
+
+def test_fifty_concurrent_requests_all_answer(live_server, programs, staff):
+    """The running app on the embedded store from many threads: no error."""
+    session = login(live_server, "manager@staff.test", PASSWORD)
+    cookies = session.cookies.get_dict()
+
+    def fetch(i):
+        url = ("/admin/grievance/", "/complaint", "/admin/")[i % 3]
+        return requests.get(f"{live_server}{url}", cookies=cookies, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        codes = list(pool.map(fetch, range(50)))
+    print(f"50 concurrent requests: {codes.count(200)} answered 200")
+    assert codes == [200] * 50

@@ -1,0 +1,122 @@
+"""The `portal` command as a user runs it, in a subprocess against the test's stores."""
+
+import json
+from datetime import UTC, datetime
+
+from portal.models import CompletenessResult, Grievance, Program, User
+from portal.services.grievances import assign
+from portal.services.intake import Intake, submit
+from tests.conftest import run_portal
+
+
+def test_seed_programs_and_demo_are_idempotent(app, portal_env):
+    first = run_portal(portal_env, "seed", "programs")
+    assert first.returncode == 0, first.stderr
+    assert "4 created" in first.stdout
+    assert "0 created, 4 already there" in run_portal(portal_env, "seed", "programs").stdout
+    assert sorted(Program.objects.scalar("slug")) == [
+        "co-cma",
+        "ct-dental",
+        "ia-escalations",
+        "md-hmo",
+    ]
+
+    env = {k: v for k, v in portal_env.items() if k != "MONGODB_URI"}
+    if "MONGODB_URI" in portal_env:
+        env["MONGODB_URI"] = portal_env["MONGODB_URI"]
+        assert run_portal(env, "seed", "demo").returncode != 0
+        demo = run_portal(env, "seed", "demo", "--force", "--records", "60")
+    else:
+        demo = run_portal(env, "seed", "demo", "--records", "60")
+    assert demo.returncode == 0, demo.stderr
+    assert Grievance.objects.count() == 60
+    roles = {u.email.split("@")[0] for u in User.objects(email__endswith="@demo.example")}
+    assert roles == {
+        "csr",
+        "dhcs",
+        "provider_relations",
+        "liaison",
+        "supervisor",
+        "manager",
+        "director",
+        "auditor",
+        "admin",
+    }
+    statuses = set(Grievance.objects.distinct("status"))
+    assert {"received", "resolved"} <= statuses
+    assert Grievance.objects(overdue=True).count() > 0
+    again = run_portal(
+        env, "seed", "demo", "--records", "60", *(["--force"] if "MONGODB_URI" in env else [])
+    )
+    assert "already loaded" in again.stdout
+    assert Grievance.objects.count() == 60
+
+
+def test_seed_demo_refuses_a_production_store_unless_forced(app, portal_env):
+    env = {**portal_env, "MONGODB_URI": "mongodb://127.0.0.1:1/never"}
+    result = run_portal(env, "seed", "demo")
+    # The store is not reached either way; the refusal comes first and says why.
+    assert result.returncode != 0
+    assert "MONGODB_URI is set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_jobs_run_completeness_json(app, portal_env, programs, staff):
+    received = datetime(2026, 10, 14, 15, tzinfo=UTC)
+    complete = submit(
+        programs["ct-dental"],
+        Intake(description="x", member_name="A", type="Other", level="I"),
+        received,
+    )
+    lacking = submit(programs["ct-dental"], Intake(description="y"), received)
+    assign(complete, staff["csr"], by=staff["manager"], now=received)
+    staff["csr"].update(set__manager=staff["manager"])
+    result = run_portal(portal_env, "jobs", "run", "completeness", "--month", "2026-10", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"managers": 2, "checked": 2, "incomplete": 1}
+    unassigned = CompletenessResult.objects.get(month="2026-10", manager_key="unassigned")
+    assert unassigned.incomplete[0].reference == lacking.reference
+    assert unassigned.incomplete[0].missing == ["type", "member_name or member_id", "level"]
+    by_manager = CompletenessResult.objects.get(manager_key=str(staff["manager"].pk))
+    assert by_manager.checked == 1 and by_manager.incomplete == []
+
+
+def test_jobs_run_bad_arguments_get_one_line_answers(app, portal_env):
+    unknown = run_portal(portal_env, "jobs", "run", "nope")
+    assert unknown.returncode == 2 and "unknown job 'nope'" in unknown.stderr
+    naive = run_portal(portal_env, "jobs", "run", "overdue", "--now", "2026-11-23T09:00")
+    assert naive.returncode == 2 and "ISO 8601 with an offset" in naive.stderr
+    for result in (unknown, naive):
+        assert "Traceback" not in result.stderr
+
+
+def test_doctor_reports_each_part(app, portal_env):
+    result = run_portal(portal_env, "doctor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["store", "queue", "mail"]
+    assert all(line.endswith(": ok") for line in lines)
+    down = run_portal({**portal_env, "SMTP_URL": "smtp://127.0.0.1:1"}, "doctor")
+    assert down.returncode == 1
+    assert "mail" in down.stdout and "NOT ANSWERING" in down.stdout
+
+
+def test_flask_cli_has_the_same_commands(app, portal_env):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "doctor"],
+        env=portal_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("store")
+
+
+def test_tests_leave_the_developer_instance_alone(app):
+    from pathlib import Path
+
+    assert Path(app.instance_path).resolve() != (Path.cwd() / "instance").resolve()
