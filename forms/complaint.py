@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 FILED_BY = [
     SelectChoice("member", "I am the member"),
@@ -74,3 +74,7 @@ class ComplaintForm(FlaskForm):
     consent = BooleanField("You may contact me about this complaint.")
     # Honeypot: people never see it; bots fill it in.
     website = StringField("Leave this empty", validators=[Optional(), Length(max=200)])
+
+    def validate_program(self, field):
+        if field.data not in {choice.value for choice in field.choices if choice.value}:
+            raise ValidationError("Please choose one of the plans in the list.")

@@ -48,7 +48,7 @@ def test_references_are_unique_and_sequential(live_server, programs):
         ("email", "not-an-address", "Please check the e-mail address"),
         ("phone", "call me", "Please enter a phone number"),
         ("program", "", "Please choose the plan."),
-        ("program", "nope", "Not a valid choice"),
+        ("program", "nope", "Please choose one of the plans in the list."),
         ("member_id", "<script>", "Use only letters, numbers and dashes."),
     ],
 )

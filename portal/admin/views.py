@@ -52,6 +52,10 @@ class SecureModelView(ModelView):
     can_export = False
     can_view_details = True
     page_size = 50
+    named_filter_urls = True  # readable links, e.g. ?flt0_overdue_equals=1
+
+    def search_placeholder(self):
+        return "Search"
 
     def is_accessible(self):
         return can(current_user, self.view_permission)
@@ -83,6 +87,7 @@ class HomeView(AdminIndexView):
             "overdue": Grievance.objects(is_open=True, overdue=True).count(),
             "level3": Grievance.objects(is_open=True, level="III").count(),
             "unassigned": Grievance.objects(is_open=True, assignee=None).count(),
+            "open": Grievance.objects.open().count(),
         }
         return self.render("admin/home.html", counts=counts)
 
@@ -147,7 +152,7 @@ class GrievanceView(SecureModelView):
     column_searchable_list = ("reference",)
     column_filters = (
         FilterEqual(
-            column=Grievance.status,
+            column="status",
             name="Status",
             options=[
                 (s, s)
@@ -155,12 +160,12 @@ class GrievanceView(SecureModelView):
             ],
         ),
         FilterEqual(
-            column=Grievance.level, name="Level", options=[("I", "I"), ("II", "II"), ("III", "III")]
+            column="level", name="Level", options=[("I", "I"), ("II", "II"), ("III", "III")]
         ),
-        FilterEqual(column=Grievance.type, name="Type"),
-        FilterEqual(column=Grievance.priority, name="Priority"),
-        BooleanEqualFilter(column=Grievance.overdue, name="Overdue"),
-        BooleanEqualFilter(column=Grievance.is_open, name="Open"),
+        FilterEqual(column="type", name="Type"),
+        FilterEqual(column="priority", name="Priority"),
+        BooleanEqualFilter(column="overdue", name="Overdue"),
+        BooleanEqualFilter(column="is_open", name="Open"),
     )
     column_formatters = {
         "reference": _reference_link,
@@ -208,6 +213,9 @@ class GrievanceView(SecureModelView):
             }
         },
     }
+
+    def search_placeholder(self):
+        return "Reference, e.g. G-2026-000123"
 
     def _search(self, query, search_term):
         # A reference is an exact, indexed match; a regex over every record is the fallback.
