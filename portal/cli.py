@@ -60,6 +60,10 @@ def serve_command(host: str, port: int, threads: int) -> None:
     """Serve the web app with waitress (no worker, no scheduler)."""
     import waitress
 
+    from portal.supervisor import port_is_free
+
+    if not port_is_free(host, port):
+        raise click.ClickException(f"port {port} on {host} is in use; choose another with --port")
     waitress.serve(
         current_app._get_current_object(), host=host, port=port, threads=threads, ident="portal"
     )

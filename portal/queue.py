@@ -39,6 +39,7 @@ class EmbeddedRedis:
         self.folder = folder
         self.url_file = folder / "url"
         self.pid_file = folder / "redis.pid"
+        self._started_url: str | None = None
 
     def url(self) -> str | None:
         """The running server's URL, or None when none answers."""
@@ -98,10 +99,12 @@ class EmbeddedRedis:
             fd = os.open(self.url_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(url)
+            self._started_url = url
             return url, True
 
     def stop(self) -> None:
-        url = self.url()
+        # The URL this object started, even if the instance folder has gone since.
+        url = self._started_url or self.url()
         if url:
             # The server closes the connection as it shuts down.
             with contextlib.suppress(redis.ConnectionError):

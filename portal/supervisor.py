@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,13 +31,30 @@ def _prepare_data(app: Flask) -> None:
             click.echo(load_demo(utcnow()))
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def run(app: Flask, port: int) -> int:
     from portal.queue import EmbeddedRedis
 
+    if not port_is_free("127.0.0.1", port):
+        click.echo(
+            f"Port {port} is in use (another portal?). Start on another: PORT=5001 make run",
+            err=True,
+        )
+        return 1
     embedded = None
     if not app.config["REDIS_URL"]:
         embedded = EmbeddedRedis(Path(app.instance_path) / "redis")
-        embedded.ensure()
+        _url, started = embedded.ensure()
+        if not started:
+            embedded = None  # someone else's server for this instance: leave it running
     _prepare_data(app)
 
     base = [sys.executable, "-m", "portal"]

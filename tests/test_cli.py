@@ -120,3 +120,17 @@ def test_tests_leave_the_developer_instance_alone(app):
     from pathlib import Path
 
     assert Path(app.instance_path).resolve() != (Path.cwd() / "instance").resolve()
+
+
+def test_a_busy_port_gets_a_clear_answer(app, portal_env):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        for command in (("serve", "--port", str(port)), ("run", "--port", str(port))):
+            result = run_portal(portal_env, *command, timeout=60)
+            assert result.returncode == 1, command
+            assert "in use" in result.stderr
+            assert "Traceback" not in result.stderr
