@@ -98,6 +98,8 @@ def test_edit_screen_shows_narratives_as_text(live_server, programs, staff):
     assert details.status_code == 200
     assert "<script>x()</script>" not in details.text
     assert "&lt;script&gt;x()&lt;/script&gt;" in details.text
+    # Stored in UTC (15:00), shown in the program's timezone.
+    assert "2026-03-02 10:00 EST" in details.text
     edit = session.get(f"{live_server}/admin/grievance/edit/?id={grievance.pk}")
     assert edit.status_code == 200
     assert "contact_attempts" in edit.text and "narratives" in edit.text

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -42,6 +45,10 @@ def _deny():
     abort(403)
 
 
+def _utc(view, value, name):
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 class SecureModelView(ModelView):
     """Closed by default: a view names the permission it needs to be seen and to change data."""
 
@@ -53,6 +60,8 @@ class SecureModelView(ModelView):
     can_view_details = True
     page_size = 50
     named_filter_urls = True  # readable links, e.g. ?flt0_overdue_equals=1
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _utc}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: _utc}
 
     def search_placeholder(self):
         return "Search"
@@ -92,9 +101,16 @@ class HomeView(AdminIndexView):
         return self.render("admin/home.html", counts=counts)
 
 
+def _local(model, value) -> str:
+    """A stored UTC time as the program's office sees it."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(model.program.timezone) if model.program else UTC
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def _due(view, context, model, name):
-    value = getattr(model, name)
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+    return _local(model, getattr(model, name))
 
 
 def _overdue_badge(view, context, model, name):
@@ -112,7 +128,7 @@ def _narratives(view, context, model, name):
     # Member text is text everywhere: Markup.format escapes every value it is given.
     item = Markup('<li><strong>{}</strong> {}<br><span class="narrative">{}</span></li>')
     items = Markup("").join(
-        item.format(n.kind, n.at.strftime("%Y-%m-%d %H:%M"), n.text)
+        item.format(n.kind, _local(model, n.at), n.text)
         for n in sorted(model.narratives, key=lambda n: n.at, reverse=True)
     )
     return Markup('<ul class="list-unstyled">{}</ul>').format(items)
@@ -125,8 +141,7 @@ def _clock_state(clock) -> str:
 def _clocks(view, context, model, name):
     row = Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>")
     rows = Markup("").join(
-        row.format(c.name, c.rule, c.due_at.strftime("%Y-%m-%d %H:%M UTC"), _clock_state(c))
-        for c in model.clocks
+        row.format(c.name, c.rule, _local(model, c.due_at), _clock_state(c)) for c in model.clocks
     )
     return Markup('<table class="table table-sm">{}</table>').format(rows)
 

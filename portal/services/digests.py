@@ -14,7 +14,7 @@ def compose(user: User, references: list[tuple[str, str]], base_url: str, day: s
     """Subject, text and HTML for one digest. No member names, IDs or narratives."""
     count = len(references)
     subject = f"Grievance portal: {count} overdue record{'s' if count != 1 else ''} ({day})"
-    links = [(ref, f"{base_url}/admin/grievance/edit/?id={pk}") for pk, ref in references]
+    links = [(ref, f"{base_url}/admin/grievance/details/?id={pk}") for pk, ref in references]
     text = "\n".join(
         [f"Hello {user.name},", "", f"You have {count} overdue record(s) as of {day}:", ""]
         + [f"- {ref}: {url}" for ref, url in links]
