@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-STAFF = frozenset(
-    {
-        "csr",
-        "dhcs",
-        "provider_relations",
-        "liaison",
-        "supervisor",
-        "manager",
-        "director",
-        "auditor",
-        "admin",
-    }
+# The roles of domain.md, in the order screens list them.
+ROLES = (
+    "csr",
+    "dhcs",
+    "provider_relations",
+    "liaison",
+    "supervisor",
+    "manager",
+    "director",
+    "auditor",
+    "admin",
 )
+STAFF = frozenset(ROLES)
 WORKERS = STAFF - {"auditor"}
 LEADS = frozenset({"supervisor", "manager", "director", "admin"})
 

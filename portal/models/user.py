@@ -4,17 +4,8 @@ import mongoengine as me
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-ROLES = (
-    "csr",
-    "dhcs",
-    "provider_relations",
-    "liaison",
-    "supervisor",
-    "manager",
-    "director",
-    "auditor",
-    "admin",
-)
+from portal.access import ROLES
+
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
 
 
