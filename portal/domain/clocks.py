@@ -1,4 +1,4 @@
-"""Which clocks a record starts, and where each stands at `now`."""
+"""Which clocks a record starts, what meets them, and where each stands at `now`."""
 
 from __future__ import annotations
 
@@ -6,38 +6,72 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from portal.domain.businesstime import Calendar, due_at, parse_rule
+from portal.domain.businesstime import Calendar, Due, event_name, explain_due, parse_rule
+
+# Events that meet clocks. A clock names the event that satisfies it (met_by); a chained
+# clock names the event that starts it ("30 calendar days after site visit").
+EVENTS = (
+    "acknowledged",  # an acknowledgment letter, e-mail or call reached the member
+    "member contacted",  # a contact attempt reached the member or caller
+    "office contacted",  # a contact attempt reached the provider office
+    "mco contacted",  # the MCO reported or was reached
+    "callback complete",  # reached, or two phone attempts and a letter
+    "site visit",
+    "cap received",
+    "follow up",
+    "alert sent",
+    "department report",
+    "resolved",
+)
 
 
 @dataclass(frozen=True)
 class ClockSpec:
-    """A deadline a program sets: its name, rule, and the record values it applies to."""
+    """A deadline a program sets: its name, rule, the record values it applies to, and the
+    event that meets it."""
 
     name: str
     rule: str
     when: Mapping[str, object]  # e.g. {"level": "II"}; empty means every record
+    met_by: str = "resolved"
 
     def applies_to(self, record: Mapping[str, object]) -> bool:
         return all(record.get(key) == value for key, value in self.when.items())
+
+    @property
+    def starts_after(self) -> str | None:
+        return parse_rule(self.rule).after
 
 
 @dataclass(frozen=True)
 class StartedClock:
     name: str
     rule: str
+    met_by: str
     started_at: datetime
-    due_at: datetime
+    due: Due
 
 
 def start_clocks(
-    specs: list[ClockSpec], record: Mapping[str, object], received: datetime, calendar: Calendar
+    specs: list[ClockSpec],
+    record: Mapping[str, object],
+    start: datetime,
+    calendar: Calendar,
+    *,
+    event: str | None = None,
 ) -> list[StartedClock]:
+    """Clocks that start at receipt (event None) or when `event` happens."""
+    wanted = event_name(event) if event else None
     return [
         StartedClock(
-            spec.name, spec.rule, received, due_at(parse_rule(spec.rule), received, calendar)
+            spec.name,
+            spec.rule,
+            event_name(spec.met_by),
+            start,
+            explain_due(parse_rule(spec.rule), start, calendar),
         )
         for spec in specs
-        if spec.applies_to(record)
+        if spec.applies_to(record) and spec.starts_after == wanted
     ]
 
 
@@ -54,3 +88,28 @@ def clock_state(
     if now >= due - warning:
         return "at_risk"
     return "running"
+
+
+def describe_state(
+    state: str, due: datetime, met: datetime | None, met_by: str, now: datetime
+) -> str:
+    """One plain sentence on where a clock stands."""
+    if state == "met":
+        late = met > due
+        return f"met by {met_by}" + (f", {_span(met - due)} late" if late else " on time")
+    if state == "paused":
+        return "paused: waiting on the member or an outside party"
+    if state == "overdue":
+        return f"overdue by {_span(now - due)}: waiting for {met_by}"
+    if state == "at_risk":
+        return f"due in {_span(due - now)}: waiting for {met_by}"
+    return f"due in {_span(due - now)}"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h"
+    return f"{hours} h {minutes:02d} min"

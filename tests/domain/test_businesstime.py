@@ -83,7 +83,9 @@ def test_end_of_day_and_immediately():
     )
 
 
-@pytest.mark.parametrize("text", ["", "five days", "2 fortnights", "-1 business days"])
+@pytest.mark.parametrize(
+    "text", ["", "five days", "2 fortnights", "-1 business days", "0 business days"]
+)
 def test_unreadable_rules_are_refused_with_a_message(text):
     with pytest.raises(RuleError, match="cannot read the rule"):
         parse_rule(text)
