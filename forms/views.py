@@ -52,7 +52,7 @@ def form(slug: str | None = None):
             now,
         )
         # Stored; what follows may fail without losing the complaint.
-        notices.acknowledge(grievance, now, runtime())
+        notices.after_intake(grievance, now, runtime())
         session["last_reference"] = grievance.reference
         return redirect(url_for("complaint.received"))
     return render_template("complaint/form.html", form=complaint), (

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(due_command)
 
 
 def _create_app(*_args):
@@ -206,3 +207,57 @@ def doctor_command() -> None:
             failed = True
         click.echo(f"{label:6} {description}: {state}")
     sys.exit(1 if failed else 0)
+
+
+@click.command("due")
+@click.option("--program", "slug", required=True, help="Program slug, e.g. ct-dental")
+@click.option("--received", required=True, help="ISO 8601, e.g. 2026-11-25T18:30-05:00")
+@click.option("--rule", required=True, help="e.g. '2 business days', 'end of day'")
+@click.option("--json", "as_json", is_flag=True)
+def due_command(slug: str, received: str, rule: str, as_json: bool) -> None:
+    """Say when a deadline falls due in a program's office, and how."""
+    from datetime import datetime
+
+    from portal.domain.businesstime import RuleError, explain_due, parse_rule
+    from portal.models import Program
+
+    def fail(message: str):
+        click.echo(f"portal due: {message}", err=True)
+        sys.exit(2)
+
+    program = Program.objects(slug=slug).first()
+    if program is None:
+        known = ", ".join(Program.objects.scalar("slug")) or "none loaded"
+        fail(f"unknown program {slug!r} (programs: {known})")
+    try:
+        start = datetime.fromisoformat(received)
+    except ValueError:
+        fail(f"cannot read the date {received!r}: use ISO 8601, e.g. 2026-11-25T18:30-05:00")
+    if start.tzinfo is None:
+        # A time without an offset is read as the office's own clock.
+        from zoneinfo import ZoneInfo
+
+        start = start.replace(tzinfo=ZoneInfo(program.timezone))
+    try:
+        result = explain_due(parse_rule(rule), start, program.calendar())
+    except RuleError as exc:
+        fail(str(exc))
+    local = result.at.astimezone(program.calendar().zone)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "program": slug,
+                    "rule": rule,
+                    "received": start.isoformat(),
+                    "due": local.isoformat(),
+                    "due_utc": result.at.isoformat(),
+                    "steps": list(result.steps),
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo(local.isoformat())
+    for step in result.steps:
+        click.echo(f"  {step}")

@@ -10,7 +10,8 @@ import random
 from datetime import datetime, timedelta
 
 from portal.models import ROLES, Counter, Program, Provider, User
-from portal.services.clocks import next_due, refresh_overdue
+from portal.services.clocks import refresh_overdue
+from portal.services.grievances import assign, escalate, record_contact, resolve
 from portal.services.intake import Intake, submit
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make run`; demo data only
@@ -128,6 +129,39 @@ def _providers(rng: random.Random, programs: list[Program]) -> list[Provider]:
     return providers
 
 
+def _work(rng: random.Random, grievance, worker, received: datetime, now: datetime) -> None:
+    """What staff did with a record so far: usually a call within days, for older records
+    often a resolution; some left late, so the demo has overdue work."""
+    age = now - received
+    if rng.random() < 0.8:
+        called = received + timedelta(hours=rng.uniform(2, 24 * min(age.days + 1, 6)))
+        if called < now:
+            record_contact(
+                grievance,
+                by=worker,
+                now=called,
+                at=called,
+                with_whom="member",
+                channel="phone",
+                outcome="reached",
+            )
+    if age > timedelta(days=20) and rng.random() < 0.75:
+        resolved = received + timedelta(days=rng.uniform(1, min(age.days, 60)))
+        resolve(
+            grievance,
+            by=worker,
+            now=resolved,
+            summary="Spoke with the office; the member is satisfied.",
+            substantiated=rng.random() < 0.4,
+        )
+        if rng.random() < 0.3:
+            grievance.status = "closed"
+            grievance.save()
+    elif rng.random() < 0.2:
+        moment = min(received + timedelta(days=2), now)
+        escalate(grievance, by=worker, now=moment, reason="The member asked for a supervisor.")
+
+
 def load_demo(now: datetime, records: int = 300) -> str:
     """Load the demo set once; a second run changes nothing."""
     rng = random.Random(2026)
@@ -161,21 +195,10 @@ def load_demo(now: datetime, records: int = 300) -> str:
             received_at=received,
         )
         grievance.provider = provider
-        grievance.assignee = rng.choice(workers) if rng.random() < 0.9 else None
-        age = now - received
-        if age > timedelta(days=20) and rng.random() < 0.75:
-            resolved = received + timedelta(days=rng.uniform(1, min(age.days, 60)))
-            grievance.status = rng.choice(["resolved", "closed"])
-            grievance.is_open = False
-            grievance.resolved_at = resolved
-            grievance.resolution = "Spoke with the office; the member is satisfied."
-            grievance.substantiated = rng.random() < 0.4
-            for clock in grievance.clocks:
-                clock.met_at = min(resolved, clock.due_at) if rng.random() < 0.9 else resolved
-        else:
-            grievance.status = rng.choice(["received", "in_progress", "in_progress", "escalated"])
-        grievance.next_due_at = next_due(grievance) if grievance.is_open else None
-        grievance.save()
+        worker = rng.choice(workers)
+        if rng.random() < 0.9:
+            assign(grievance, worker, by=users["supervisor"], now=received)
+        _work(rng, grievance, worker, received, now)
     Counter(name="demo-loaded", value=1).save()
     marked = refresh_overdue(now)
     return (

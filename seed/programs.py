@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from portal.models import ClockRule, Program
 
 WEEKDAYS_8_TO_5 = {day: ["08:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -16,8 +18,8 @@ DEFAULT_COMPLETENESS = [
 # 42 CFR 438.406-408: every grievance acknowledged, resolved within 90 calendar days. The
 # rule sets no acknowledgment time; 5 business days is a common contract term (editable).
 FEDERAL_CLOCKS = [
-    {"name": "acknowledgment", "rule": "5 business days"},
-    {"name": "resolution", "rule": "90 calendar days"},
+    {"name": "acknowledgment", "rule": "5 business days", "met_by": "acknowledged"},
+    {"name": "resolution", "rule": "90 calendar days", "met_by": "resolved"},
 ]
 
 PROGRAMS = [
@@ -38,9 +40,37 @@ PROGRAMS = [
         "intake_sources": ["phone", "web form", "letter", "e-mail", "provider relations"],
         "clock_rules": FEDERAL_CLOCKS
         + [
-            {"name": "site visit", "rule": "5 business days", "when": {"level": "II"}},
-            {"name": "senior management alert", "rule": "immediately", "when": {"level": "III"}},
-            {"name": "office contact", "rule": "immediately", "when": {"level": "III"}},
+            {
+                "name": "site visit",
+                "rule": "5 business days",
+                "when": {"level": "II"},
+                "met_by": "site visit",
+            },
+            # The seed asks for a written plan without a time; 10 business days is assumed.
+            {
+                "name": "corrective action plan",
+                "rule": "10 business days after site visit",
+                "when": {"level": "II"},
+                "met_by": "cap received",
+            },
+            {
+                "name": "follow-up visit",
+                "rule": "30 calendar days after site visit",
+                "when": {"level": "II"},
+                "met_by": "follow up",
+            },
+            {
+                "name": "senior management alert",
+                "rule": "immediately",
+                "when": {"level": "III"},
+                "met_by": "alert sent",
+            },
+            {
+                "name": "office contact",
+                "rule": "immediately",
+                "when": {"level": "III"},
+                "met_by": "office contacted",
+            },
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["level"],
         "member_routes": "You may also file a complaint with the Connecticut Department of "
@@ -53,6 +83,9 @@ PROGRAMS = [
         "office_hours": WEEKDAYS_8_TO_5,  # assumed: the seed gives none
         "holiday_country": "US",
         "holiday_subdivision": "IA",
+        # Iowa Code 1C.1 also closes state offices the Friday after Thanksgiving, which the
+        # holidays package does not list; closures are data an administrator extends.
+        "closures": [date(2026, 11, 27), date(2027, 11, 26)],
         "types": ["IME escalated callback", "MCO member issue", "MCO provider issue"],
         "priorities": ["high", "escalated"],
         "intake_sources": [
@@ -73,26 +106,31 @@ PROGRAMS = [
                 "name": "callback",
                 "rule": "2 business days",
                 "when": {"type": "IME escalated callback"},
+                "met_by": "callback complete",
             },
             {
                 "name": "MCO response",
                 "rule": "4 business hours",
                 "when": {"type": "MCO member issue", "priority": "high"},
+                "met_by": "mco contacted",
             },
             {
                 "name": "MCO response",
-                "rule": "1 business days",
+                "rule": "1 business day",
                 "when": {"type": "MCO member issue", "priority": "escalated"},
+                "met_by": "mco contacted",
             },
             {
                 "name": "MCO response",
                 "rule": "2 business days",
                 "when": {"type": "MCO provider issue", "priority": "high"},
+                "met_by": "mco contacted",
             },
             {
                 "name": "MCO response",
                 "rule": "4 business days",
                 "when": {"type": "MCO provider issue", "priority": "escalated"},
+                "met_by": "mco contacted",
             },
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["priority"],
@@ -122,9 +160,19 @@ PROGRAMS = [
         "intake_sources": ["phone", "web form", "in person", "letter", "e-mail"],
         "clock_rules": FEDERAL_CLOCKS
         + [
-            {"name": "initial response", "rule": "2 business days"},
+            {"name": "initial response", "rule": "2 business days", "met_by": "member contacted"},
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["when_resolved:substantiated"],
+        "substantiation_reasons": [
+            "Outside staff or agency control",
+            "Within the standard response times",
+            "Repeatedly filed by the same person",
+            "Without legitimate grounds",
+        ],
+        "report_settings": {
+            "trend_analysis": True,
+            "trend_due": ["10-15", "01-15", "04-15", "07-15"],
+        },
     },
     {
         "slug": "md-hmo",
@@ -153,14 +201,17 @@ PROGRAMS = [
         "intake_sources": ["phone", "web form", "letter", "department referral"],
         "clock_rules": FEDERAL_CLOCKS
         + [
-            {"name": "final response", "rule": "60 calendar days"},
+            {"name": "final response", "rule": "60 calendar days", "met_by": "resolved"},
+            # A referred complaint: written results, or an interim report, within 30 days.
             {
                 "name": "department report",
                 "rule": "30 calendar days",
                 "when": {"intake_source": "department referral"},
+                "met_by": "department report",
             },
         ],
-        "retention_years": 10,  # the seed's 5 years, but the federal 10 years is longer
+        # The seed's own 5 years; each record keeps the longest rule, the federal 10 years.
+        "retention_years": 5,
         "completeness_rules": DEFAULT_COMPLETENESS + ["category"],
     },
 ]

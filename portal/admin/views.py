@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
@@ -24,7 +24,10 @@ from portal.models import (
     Provider,
     User,
 )
+from portal.runtime import runtime
+from portal.services import clocks as clock_service
 from portal.services import grievances as grievance_service
+from portal.services import history as history_service
 
 __all__ = [
     "CompletenessResult",
@@ -134,16 +137,37 @@ def _narratives(view, context, model, name):
     return Markup('<ul class="list-unstyled">{}</ul>').format(items)
 
 
-def _clock_state(clock) -> str:
-    return "met" if clock.met_at else "overdue" if clock.overdue_since else "running"
+def _part(template: str, **context) -> Markup:
+    """A piece of a page from a template: Jinja escapes every value, member text included."""
+    return Markup(render_template(template, **context))  # noqa: S704 - autoescaped output
 
 
 def _clocks(view, context, model, name):
-    row = Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>")
-    rows = Markup("").join(
-        row.format(c.name, c.rule, _local(model, c.due_at), _clock_state(c)) for c in model.clocks
+    return _part(
+        "admin/parts/clocks.html",
+        rows=clock_service.rows(model, utcnow()),
+        zone=model.program.timezone,
     )
-    return Markup('<table class="table table-sm">{}</table>').format(rows)
+
+
+def _history(view, context, model, name):
+    zone = ZoneInfo(model.program.timezone)
+    entries = [
+        {
+            "at": h.at.astimezone(zone),
+            "by": h.by.name if h.by else None,
+            "action": h.action,
+            "detail": h.detail,
+            "changes": h.changes or {},
+        }
+        for h in reversed(model.history)
+    ]
+    return _part(
+        "admin/parts/history.html",
+        entries=entries,
+        zone=model.program.timezone,
+        broken=history_service.first_broken(model),
+    )
 
 
 class GrievanceView(SecureModelView):
@@ -189,6 +213,8 @@ class GrievanceView(SecureModelView):
         "overdue": _overdue_badge,
         "narratives": _narratives,
         "clocks": _clocks,
+        "history": _history,
+        "repeat_flag": lambda v, c, m, n: "flagged for Level II review" if m.repeat_flag else "",
     }
     column_details_list = (
         "reference",
@@ -204,6 +230,9 @@ class GrievanceView(SecureModelView):
         "narratives",
         "resolution",
         "resolved_at",
+        "repeat_flag",
+        "retain_until",
+        "history",
     )
     form_columns = (
         "status",
@@ -239,17 +268,31 @@ class GrievanceView(SecureModelView):
         return super()._search(query, search_term)
 
     def on_model_change(self, form, model, is_created):
-        grievance_service.after_staff_edit(model, current_user._get_current_object(), utcnow())
+        g.changed = grievance_service.after_staff_edit(
+            model, current_user._get_current_object(), utcnow()
+        )
+
+    def after_model_change(self, form, model, is_created):
+        changed = g.pop("changed", set())
+        if changed & {"level", "provider"}:
+            grievance_service.after_classification(
+                model, utcnow(), runtime(), level_changed="level" in changed
+            )
 
 
 class ProviderView(SecureModelView):
-    """Providers and offices that grievances name."""
+    """Providers and offices that grievances name, with the repeat-complaint flag."""
 
     view_permission = "provider.view"
     edit_permission = "provider.edit"
-    column_list = ("name", "npi", "office", "city", "program")
+    column_list = ("name", "npi", "office", "city", "program", "review_flag")
+    column_labels = {"review_flag": "Level II review"}
     column_searchable_list = ("name", "npi")
-    form_columns = ("name", "npi", "office", "city", "program")
+    column_filters = (BooleanEqualFilter(column="review_flag", name="Flagged for review"),)
+    column_formatters = {
+        "review_flag": lambda v, c, m, n: m.review_flag_reason if m.review_flag else "",
+    }
+    form_columns = ("name", "npi", "office", "city", "program", "review_flag", "review_flag_reason")
 
     @property
     def can_create(self):
@@ -257,20 +300,68 @@ class ProviderView(SecureModelView):
 
 
 class ProgramView(SecureModelView):
-    """Programs: timezone, hours, taxonomy and clocks, edited by administrators."""
+    """Programs: timezone, hours, holidays, taxonomy and clocks, edited by administrators."""
 
     view_permission = "program.view"
     edit_permission = "program.edit"
     column_list = ("slug", "name", "timezone", "warning_hours", "retention_years", "active")
-    form_columns = (
+    column_details_list = (
+        "slug",
         "name",
         "timezone",
+        "office_hours",
+        "holiday_country",
+        "holiday_subdivision",
+        "closures",
+        "types",
+        "levels",
+        "priorities",
+        "categories",
+        "intake_sources",
+        "substantiation_reasons",
+        "clock_rules",
         "warning_hours",
         "retention_years",
+        "completeness_rules",
+        "repeat_threshold",
+        "repeat_window_days",
+        "report_settings",
         "member_routes",
         "active",
-        "clock_rules",
     )
+    form_columns = column_details_list[1:]
+    form_subdocuments = {
+        "clock_rules": {
+            "form_subdocuments": {None: {"form_columns": ("name", "rule", "when", "met_by")}}
+        }
+    }
+    form_args = {
+        "office_hours": {
+            "description": 'Open spans per weekday, e.g. {"mon": ["08:00-17:00"], '
+            '"fri": ["07:30-11:30"]}. Days left out are closed.'
+        },
+        "timezone": {"description": "An IANA zone, e.g. America/New_York."},
+        "closures": {
+            "description": "Extra days the office is shut (the holidays of the "
+            "country and state above are already counted)."
+        },
+        "completeness_rules": {
+            "description": "Fields every record needs, e.g. type, "
+            "member_name|member_id, when_resolved:resolution."
+        },
+    }
+    column_formatters = {
+        "clock_rules": lambda v, c, m, n: "; ".join(
+            f"{r.name}: {r.rule}" + (f" when {r.when}" if r.when else "") for r in m.clock_rules
+        ),
+    }
+
+    def on_model_change(self, form, model, is_created):
+        # mongoengine's validate() runs clean(): a bad timezone, hours that end before they
+        # start or a rule that cannot be read is refused with its message.
+        model.validate()
+        for rule in model.clock_rules:
+            rule.validate()
 
 
 class UserView(SecureModelView):

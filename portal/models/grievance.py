@@ -30,14 +30,56 @@ class ContactAttempt(me.EmbeddedDocument):
     note = me.StringField(max_length=2000)
 
 
+class Pause(me.EmbeddedDocument):
+    start = me.DateTimeField(required=True)
+    end = me.DateTimeField()
+    reason = me.StringField(required=True, max_length=300)
+    by = me.ReferenceField("User")
+
+
+class Extension(me.EmbeddedDocument):
+    at = me.DateTimeField(required=True)
+    rule = me.StringField(required=True, max_length=80)
+    reason = me.StringField(required=True, max_length=300)
+    by = me.ReferenceField("User")
+
+
 class Clock(me.EmbeddedDocument):
+    """One deadline on one record; `steps` say how its due time was reached."""
+
     name = me.StringField(required=True)
     rule = me.StringField(required=True)
+    met_by = me.StringField(default="resolved")
     started_at = me.DateTimeField(required=True)
     due_at = me.DateTimeField(required=True)
+    steps = me.ListField(me.StringField())
     met_at = me.DateTimeField()
-    paused_at = me.DateTimeField()
+    pauses = me.ListField(me.EmbeddedDocumentField(Pause))
+    extensions = me.ListField(me.EmbeddedDocumentField(Extension))
     overdue_since = me.DateTimeField()
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1].end is None
+
+
+class HistoryEntry(me.EmbeddedDocument):
+    """Append-only; each entry carries the hash of the one before, so an edit shows."""
+
+    at = me.DateTimeField(required=True)
+    by = me.ReferenceField("User")
+    action = me.StringField(required=True, max_length=60)
+    detail = me.StringField(max_length=2000)
+    changes = me.DictField()  # field -> [before, after]
+    hash = me.StringField(required=True)
+
+
+class Escalation(me.EmbeddedDocument):
+    at = me.DateTimeField(required=True)
+    by = me.ReferenceField("User")
+    tier = me.StringField(required=True, choices=("staff", "supervisor", "manager"))
+    to = me.ReferenceField("User")
+    reason = me.StringField(max_length=500)
 
 
 class Member(me.EmbeddedDocument):
@@ -65,6 +107,9 @@ class GrievanceQuerySet(me.QuerySet):
 
     def due_by(self, moment):
         return self.filter(is_open=True, next_due_at__lte=moment)
+
+    def level1_against(self, provider, since):
+        return self.filter(provider=provider, level="I", received_at__gte=since)
 
     def received_between(self, program, start, end):
         return self.filter(program=program, received_at__gte=start, received_at__lt=end)
@@ -96,6 +141,9 @@ class Grievance(me.Document):
     assignee = me.ReferenceField("User")
     team = me.StringField(max_length=80)
     escalation_tier = me.StringField(max_length=40, default="staff")
+    escalations = me.ListField(me.EmbeddedDocumentField(Escalation))
+    history = me.ListField(me.EmbeddedDocumentField(HistoryEntry))
+    repeat_flag = me.BooleanField(default=False)  # provider flagged for Level II review
     substantiated = me.BooleanField()
     substantiation_reason = me.StringField(max_length=200)
     resolution = me.StringField(max_length=5000)
@@ -118,6 +166,7 @@ class Grievance(me.Document):
             "-received_at",
             "member.member_id",
             "status",
+            ("provider", "level", "received_at"),
         ],
     }
 

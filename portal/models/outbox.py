@@ -17,6 +17,9 @@ class Outbox(me.Document):
     last_error = me.StringField(max_length=500)
     created_at = me.DateTimeField(required=True)
     sent_at = me.DateTimeField()
+    # When sending it is an event on a record (an alert meets its clock), which one.
+    grievance = me.ReferenceField("Grievance")
+    event = me.StringField(max_length=60)
 
     meta = {"collection": "outbox", "indexes": ["key", ("status", "created_at")]}
 

@@ -3,21 +3,25 @@ from __future__ import annotations
 import mongoengine as me
 
 from portal.domain.businesstime import Calendar, RuleError, build_calendar, parse_rule
-from portal.domain.clocks import ClockSpec
+from portal.domain.clocks import EVENTS, ClockSpec
 
 
 class ClockRule(me.EmbeddedDocument):
-    """A deadline the program sets, e.g. 'site visit', '5 business days', when level == II."""
+    """A deadline the program sets: 'site visit', '5 business days', when level is II, met by
+    the event 'site visit'."""
 
     name = me.StringField(required=True, max_length=80)
     rule = me.StringField(required=True, max_length=80)
     when = me.DictField()
+    met_by = me.StringField(required=True, default="resolved", choices=EVENTS)
 
     def clean(self):
         try:
             parse_rule(self.rule)
         except RuleError as exc:
             raise me.ValidationError(f"clock {self.name!r}: {exc}") from exc
+        if not isinstance(self.when, dict):
+            raise me.ValidationError(f'clock {self.name!r}: "when" is e.g. {{"level": "II"}}')
 
 
 class Program(me.Document):
@@ -35,10 +39,16 @@ class Program(me.Document):
     priorities = me.ListField(me.StringField(max_length=40))
     categories = me.ListField(me.StringField(max_length=80))
     intake_sources = me.ListField(me.StringField(max_length=80))
+    substantiation_reasons = me.ListField(me.StringField(max_length=200))
     clock_rules = me.ListField(me.EmbeddedDocumentField(ClockRule))
     warning_hours = me.IntField(default=24, min_value=0)
     retention_years = me.IntField(default=10, min_value=1)
     completeness_rules = me.ListField(me.StringField(max_length=120))
+    # Repeat-complaint watch: this many Level I records against one provider in the window.
+    repeat_threshold = me.IntField(default=3, min_value=2)
+    repeat_window_days = me.IntField(default=90, min_value=1)
+    # Report settings: quarterly trend-analysis due dates (MM-DD) and the like.
+    report_settings = me.DictField()
     # Words shown to a member after filing: the state's own complaint routes.
     member_routes = me.StringField(max_length=1000)
     active = me.BooleanField(default=True)
@@ -58,7 +68,7 @@ class Program(me.Document):
         )
 
     def clock_specs(self) -> list[ClockSpec]:
-        return [ClockSpec(r.name, r.rule, dict(r.when or {})) for r in self.clock_rules]
+        return [ClockSpec(r.name, r.rule, dict(r.when or {}), r.met_by) for r in self.clock_rules]
 
     def clean(self):
         try:

@@ -1,27 +1,189 @@
-"""Keeping each record's overdue state true at `now`."""
+"""Clocks on records: started, met by events, paused, extended, and kept true at `now`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from portal.models import Grievance
+from portal.domain import businesstime
+from portal.domain.businesstime import RuleError, event_name, parse_rule, shift_for_pauses
+from portal.domain.clocks import StartedClock, clock_state, describe_state, start_clocks
+from portal.models import Grievance, Program, User
+from portal.models.grievance import Clock, Extension, Pause
+from portal.services import history
+
+
+class ClockError(ValueError):
+    """An action on a clock that cannot be done, with a message that says why."""
+
+
+def record_values(grievance: Grievance) -> dict:
+    """What a program's clock conditions ('when') may look at."""
+    return {
+        "level": grievance.level,
+        "priority": grievance.priority,
+        "type": grievance.type,
+        "intake_source": grievance.intake_source,
+        "category": grievance.category,
+    }
+
+
+def _clock(started: StartedClock) -> Clock:
+    return Clock(
+        name=started.name,
+        rule=started.rule,
+        met_by=started.met_by,
+        started_at=started.started_at,
+        due_at=started.due.at,
+        steps=list(started.due.steps),
+    )
+
+
+def receipt_clocks(program: Program, grievance: Grievance) -> list[Clock]:
+    started = start_clocks(
+        program.clock_specs(), record_values(grievance), grievance.received_at, program.calendar()
+    )
+    return [_clock(s) for s in started]
 
 
 def next_due(grievance: Grievance) -> datetime | None:
     return min(
-        (c.due_at for c in grievance.clocks if c.met_at is None and c.paused_at is None),
-        default=None,
+        (c.due_at for c in grievance.clocks if c.met_at is None and not c.paused), default=None
     )
+
+
+def settle(grievance: Grievance, now: datetime) -> None:
+    """Derived fields after any change: next due, overdue flag."""
+    for clock in grievance.clocks:
+        if clock.met_at or clock.paused or clock.due_at >= now:
+            clock.overdue_since = None
+        elif clock.overdue_since is None:
+            clock.overdue_since = now
+    grievance.next_due_at = next_due(grievance) if grievance.is_open else None
+    grievance.overdue = grievance.is_open and any(c.overdue_since for c in grievance.clocks)
+
+
+def record_event(
+    grievance: Grievance, event: str, at: datetime, by: User | None, now: datetime
+) -> list[str]:
+    """Meet the clocks this event satisfies and start the ones it begins. Says what it did."""
+    name = event_name(event)
+    program = grievance.program
+    said = []
+    for clock in grievance.clocks:
+        if clock.met_at is None and event_name(clock.met_by or "") == name:
+            clock.met_at = at
+            if clock.paused:
+                clock.pauses[-1].end = at
+            said.append(f"{clock.name} met")
+    existing = {c.name for c in grievance.clocks}
+    for started in start_clocks(
+        program.clock_specs(), record_values(grievance), at, program.calendar(), event=name
+    ):
+        if started.name not in existing:
+            grievance.clocks.append(_clock(started))
+            said.append(f"{started.name} started, due {started.due.steps[-1][4:]}")
+    if said:
+        history.add(grievance, by, "event", now, f"{event}: " + "; ".join(said))
+    settle(grievance, now)
+    return said
+
+
+def _find(grievance: Grievance, clock_name: str) -> Clock:
+    for clock in grievance.clocks:
+        if clock.name == clock_name:
+            return clock
+    names = ", ".join(c.name for c in grievance.clocks) or "none"
+    raise ClockError(f"this record has no clock {clock_name!r} (its clocks: {names})")
+
+
+def pause(grievance: Grievance, clock_name: str, reason: str, by: User, now: datetime) -> None:
+    clock = _find(grievance, clock_name)
+    if clock.met_at:
+        raise ClockError(f"{clock.name} is met already; there is nothing to pause")
+    if clock.paused:
+        raise ClockError(f"{clock.name} is paused already")
+    if not reason.strip():
+        raise ClockError("say why the clock is paused (e.g. waiting for the member's records)")
+    clock.pauses.append(Pause(start=now, reason=reason.strip(), by=by))
+    history.add(grievance, by, "clock paused", now, f"{clock.name}: {reason.strip()}")
+    settle(grievance, now)
+
+
+def resume(grievance: Grievance, clock_name: str, by: User, now: datetime) -> None:
+    """End the pause; the due time moves by the pause's length (office time for business
+    rules)."""
+    clock = _find(grievance, clock_name)
+    if not clock.paused:
+        raise ClockError(f"{clock.name} is not paused")
+    span = clock.pauses[-1]
+    span.end = now
+    shifted = shift_for_pauses(
+        clock.due_at, parse_rule(clock.rule), [(span.start, now)], grievance.program.calendar()
+    )
+    clock.due_at = shifted.at
+    clock.steps = [*clock.steps, *shifted.steps]
+    history.add(grievance, by, "clock resumed", now, f"{clock.name}: " + " ".join(shifted.steps))
+    settle(grievance, now)
+
+
+def extend(
+    grievance: Grievance, clock_name: str, rule: str, reason: str, by: User, now: datetime
+) -> None:
+    clock = _find(grievance, clock_name)
+    if clock.met_at:
+        raise ClockError(f"{clock.name} is met already; it cannot be extended")
+    try:
+        moved = businesstime.extend(clock.due_at, rule, grievance.program.calendar(), reason)
+    except RuleError as exc:
+        raise ClockError(str(exc)) from exc
+    before = clock.due_at
+    clock.due_at = moved.at
+    clock.steps = [*clock.steps, *moved.steps]
+    clock.extensions.append(Extension(at=now, rule=rule, reason=reason.strip(), by=by))
+    history.add(
+        grievance,
+        by,
+        "clock extended",
+        now,
+        f"{clock.name}: {moved.steps[0]}",
+        {f"{clock.name} due": (before, moved.at)},
+    )
+    settle(grievance, now)
+
+
+def recompute(grievance: Grievance, by: User | None, now: datetime) -> str | None:
+    """After a change of level, priority or type: keep met clocks, drop open ones that no
+    longer apply, start the ones that now do (counted from receipt). Says what changed."""
+    wanted = {c.name: c for c in receipt_clocks(grievance.program, grievance)}
+    chained = {
+        spec.name for spec in grievance.program.clock_specs() if spec.starts_after is not None
+    }
+    kept, dropped = [], []
+    for clock in grievance.clocks:
+        if clock.met_at or clock.name in wanted or clock.name in chained:
+            kept.append(clock)
+        else:
+            dropped.append(clock.name)
+    have = {c.name for c in kept}
+    added = [c for name, c in wanted.items() if name not in have]
+    grievance.clocks = kept + added
+    settle(grievance, now)
+    if not dropped and not added:
+        return None
+    parts = [f"stopped {', '.join(dropped)}"] if dropped else []
+    parts += [f"started {', '.join(c.name for c in added)}"] if added else []
+    text = "clocks recomputed: " + "; ".join(parts)
+    history.add(grievance, by, "clocks recomputed", now, text)
+    return text
 
 
 def refresh_overdue(now: datetime) -> dict:
     """Mark clocks past due on open records. Reads only open records with something due."""
-    marked = 0
-    records = 0
+    marked = records = 0
     for grievance in Grievance.objects.due_by(now).only("clocks", "overdue", "next_due_at"):
         changed = False
         for clock in grievance.clocks:
-            late = clock.met_at is None and clock.paused_at is None and clock.due_at < now
+            late = clock.met_at is None and not clock.paused and clock.due_at < now
             if late and clock.overdue_since is None:
                 clock.overdue_since = now
                 marked += 1
@@ -32,3 +194,25 @@ def refresh_overdue(now: datetime) -> dict:
             )
             records += 1
     return {"clocks_marked": marked, "records_updated": records}
+
+
+def rows(grievance: Grievance, now: datetime) -> list[dict]:
+    """Each clock as a person reads it: due in the office's time, state, and why."""
+    program = grievance.program
+    zone = program.calendar().zone
+    warning = timedelta(hours=program.warning_hours)
+    out = []
+    for clock in grievance.clocks:
+        state = clock_state(clock.due_at, clock.met_at, clock.paused, now, warning)
+        out.append(
+            {
+                "name": clock.name,
+                "rule": clock.rule,
+                "due": clock.due_at.astimezone(zone),
+                "met": clock.met_at.astimezone(zone) if clock.met_at else None,
+                "state": state,
+                "sentence": describe_state(state, clock.due_at, clock.met_at, clock.met_by, now),
+                "steps": list(clock.steps),
+            }
+        )
+    return out

@@ -1,31 +1,235 @@
-"""Changes staff make to a grievance."""
+"""What staff do to a grievance. Each verb changes the record, its clocks and its history
+together, and the caller saves once."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from portal.domain.contacts import callback_status
+from portal.domain.retention import retain_until
 from portal.models import OPEN_STATUSES, Grievance, User
-from portal.services.clocks import next_due
+from portal.models.grievance import ContactAttempt, Escalation, Narrative
+from portal.services import alerts, clocks, history, repeats
+
+TIERS = ("staff", "supervisor", "manager")
 
 
-def after_staff_edit(grievance: Grievance, by: User, now: datetime) -> None:
-    """Keep derived fields true after an edit in the admin, before it is saved."""
-    grievance.is_open = grievance.status in OPEN_STATUSES
-    if grievance.status in ("resolved", "closed") and grievance.resolved_at is None:
-        grievance.resolved_at = now
-    for narrative in grievance.narratives:
-        if narrative.by is None and narrative.kind != "intake":
-            narrative.by = by
-    grievance.next_due_at = next_due(grievance)
-    grievance.overdue = grievance.is_open and any(
-        c.overdue_since and not c.met_at for c in grievance.clocks
-    )
-    grievance.updated_at = now
+class ActionError(ValueError):
+    """An action that cannot be done as asked, with a message that says why."""
 
 
 def assign(grievance: Grievance, assignee: User, *, by: User, now: datetime) -> None:
     """Give a grievance to a staff member."""
-    Grievance.objects(pk=grievance.pk).update_one(
-        set__assignee=assignee, set__team=assignee.team, set__updated_at=now
+    before = grievance.assignee.name if grievance.assignee else None
+    grievance.assignee = assignee
+    grievance.team = assignee.team
+    if grievance.status == "received":
+        grievance.status = "in_progress"
+    history.add(grievance, by, "assigned", now, changes={"assignee": (before, assignee.name)})
+    grievance.updated_at = now
+    grievance.save()
+
+
+def classify(
+    grievance: Grievance, *, by: User | None, now: datetime, runtime=None, **values
+) -> str | None:
+    """Set level, priority, type or category; clocks follow, Level III alerts at once."""
+    changes = {
+        key: (getattr(grievance, key), value)
+        for key, value in values.items()
+        if key in ("level", "priority", "type", "category") and getattr(grievance, key) != value
+    }
+    if not changes:
+        return None
+    for key, (_before, after) in changes.items():
+        setattr(grievance, key, after)
+    history.add(grievance, by, "classified", now, changes=changes)
+    said = clocks.recompute(grievance, by, now)
+    grievance.updated_at = now
+    grievance.save()
+    after_classification(grievance, now, runtime, level_changed="level" in changes)
+    return said
+
+
+def after_classification(grievance: Grievance, now: datetime, runtime, *, level_changed: bool):
+    """What a level brings with it: the Level III alert, the repeat-complaint watch."""
+    if level_changed and grievance.level == "III" and runtime is not None:
+        alerts.alert_level3(grievance, now, runtime)
+    if grievance.level == "I" and grievance.provider is not None:
+        repeats.watch(grievance.provider, grievance.program, now)
+
+
+def _events_for_contact(grievance: Grievance, attempt: ContactAttempt) -> list[str]:
+    events = []
+    if attempt.outcome == "reached":
+        events.append(
+            {
+                "member": "member contacted",
+                "caller": "member contacted",
+                "provider office": "office contacted",
+                "MCO": "mco contacted",
+            }[attempt.with_whom]
+        )
+        if attempt.with_whom == "provider office" and attempt.channel == "visit":
+            events.append("site visit")
+        if attempt.with_whom in ("member", "caller"):
+            events.append("acknowledged")
+    if attempt.outcome == "letter sent" and attempt.with_whom in ("member", "caller"):
+        events.append("acknowledged")
+    personal = [
+        (a.channel, a.outcome)
+        for a in grievance.contact_attempts
+        if a.with_whom in ("member", "caller")
+    ]
+    if attempt.with_whom in ("member", "caller") and callback_status(personal) == "complete":
+        events.append("callback complete")
+    return events
+
+
+def record_contact(
+    grievance: Grievance,
+    *,
+    by: User,
+    now: datetime,
+    at: datetime,
+    with_whom: str,
+    channel: str,
+    outcome: str,
+    note: str | None = None,
+) -> list[str]:
+    """Log a call, letter, e-mail or visit; the clocks it satisfies are met by it."""
+    attempt = ContactAttempt(
+        at=at, by=by, with_whom=with_whom, channel=channel, outcome=outcome, note=note
     )
-    grievance.reload()
+    attempt.validate()
+    grievance.contact_attempts.append(attempt)
+    history.add(grievance, by, "contact attempt", now, f"{channel} with {with_whom}: {outcome}")
+    said = []
+    for event in _events_for_contact(grievance, attempt):
+        said += clocks.record_event(grievance, event, at, by, now)
+    grievance.updated_at = now
+    grievance.save()
+    return said
+
+
+def add_narrative(grievance: Grievance, *, by: User, now: datetime, kind: str, text: str):
+    if not text or not text.strip():
+        raise ActionError("write the note before saving it")
+    grievance.narratives.append(Narrative(at=now, by=by, kind=kind, text=text.strip()))
+    history.add(grievance, by, "narrative added", now, kind)
+
+
+def record_event(grievance: Grievance, event: str, *, by: User, now: datetime, at=None):
+    """A step done outside a contact attempt: site visit, CAP received, follow-up, report."""
+    said = clocks.record_event(grievance, event, at or now, by, now)
+    grievance.updated_at = now
+    grievance.save()
+    return said
+
+
+def escalate(
+    grievance: Grievance, *, by: User, now: datetime, reason: str, to: User | None = None
+) -> str:
+    """staff -> supervisor -> manager; the manager may take it over and must see it resolved."""
+    current = grievance.escalation_tier or "staff"
+    if current == TIERS[-1]:
+        raise ActionError("this record is with a manager already, the last tier")
+    if not reason or not reason.strip():
+        raise ActionError("say why it is escalated")
+    tier = TIERS[TIERS.index(current) + 1]
+    grievance.escalation_tier = tier
+    grievance.escalations.append(Escalation(at=now, by=by, tier=tier, to=to, reason=reason))
+    before = grievance.status
+    grievance.status = "escalated"
+    if to is not None:
+        grievance.assignee = to
+    history.add(
+        grievance,
+        by,
+        "escalated",
+        now,
+        reason.strip(),
+        {"tier": (current, tier), "status": (before, "escalated")},
+    )
+    grievance.updated_at = now
+    grievance.save()
+    return tier
+
+
+def resolve(
+    grievance: Grievance,
+    *,
+    by: User,
+    now: datetime,
+    summary: str,
+    substantiated: bool | None = None,
+    reason: str | None = None,
+) -> list[str]:
+    if not summary or not summary.strip():
+        raise ActionError("write a resolution summary: what was found and what was done")
+    before = grievance.status
+    grievance.status = "resolved"
+    grievance.is_open = False
+    grievance.resolution = summary.strip()
+    grievance.resolved_at = now
+    grievance.substantiated = substantiated
+    grievance.substantiation_reason = reason
+    grievance.narratives.append(Narrative(at=now, by=by, kind="resolution", text=summary.strip()))
+    grievance.retain_until = retain_until(
+        grievance.received_at, now, [grievance.program.retention_years]
+    )
+    history.add(grievance, by, "resolved", now, changes={"status": (before, "resolved")})
+    said = clocks.record_event(grievance, "resolved", now, by, now)
+    grievance.save()
+    return said
+
+
+TRACKED = (
+    "status",
+    "level",
+    "priority",
+    "type",
+    "category",
+    "assignee",
+    "provider",
+    "resolution",
+    "substantiated",
+    "substantiation_reason",
+    "team",
+)
+
+
+def after_staff_edit(grievance: Grievance, by: User, now: datetime) -> set[str]:
+    """An edit in the admin's form: history, clocks and derived fields follow, as they would
+    through the verbs above. Runs before the admin saves the record; returns the names of the
+    fields that changed (after a change of level or provider, `after_classification` runs
+    once the record is saved)."""
+    stored = Grievance.objects(pk=grievance.pk).first()
+    if stored is None:
+        return set()
+    changes = {
+        name: (getattr(stored, name), getattr(grievance, name))
+        for name in TRACKED
+        if getattr(stored, name) != getattr(grievance, name)
+    }
+    for narrative in grievance.narratives[len(stored.narratives) :]:
+        narrative.by = narrative.by or by
+    if changes:
+        history.add(grievance, by, "edited", now, changes=changes)
+    grievance.is_open = grievance.status in OPEN_STATUSES
+    if grievance.status in ("resolved", "closed") and grievance.resolved_at is None:
+        grievance.resolved_at = now
+        clocks.record_event(grievance, "resolved", now, by, now)
+    if grievance.resolved_at:
+        grievance.retain_until = retain_until(
+            grievance.received_at, grievance.resolved_at, [grievance.program.retention_years]
+        )
+    for attempt in grievance.contact_attempts[len(stored.contact_attempts) :]:
+        attempt.by = attempt.by or by
+        for event in _events_for_contact(grievance, attempt):
+            clocks.record_event(grievance, event, attempt.at, by, now)
+    if {"level", "priority", "type", "category"} & changes.keys():
+        clocks.recompute(grievance, by, now)
+    clocks.settle(grievance, now)
+    grievance.updated_at = now
+    return set(changes)

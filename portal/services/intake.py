@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from portal.domain.clocks import start_clocks
-from portal.models import Clock, Counter, Grievance, Member, Narrative, Program, User
+from portal.domain.retention import retain_until
+from portal.models import Counter, Grievance, Member, Narrative, Program, User
+from portal.services import clocks, history
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +47,9 @@ def submit(
     by: User | None = None,
     received_at: datetime | None = None,
 ) -> Grievance:
-    """Store a new grievance with its intake narrative and clocks; nothing else happens here."""
+    """Store a new grievance with its intake narrative, clocks and first history entry.
+    Nothing else happens here: what follows (mail, alerts) is the caller's next step."""
     received = received_at or now
-    record = {
-        "level": intake.level,
-        "priority": intake.priority,
-        "type": intake.type,
-        "intake_source": intake.intake_source,
-    }
-    clocks = [
-        Clock(name=c.name, rule=c.rule, started_at=c.started_at, due_at=c.due_at)
-        for c in start_clocks(program.clock_specs(), record, received, program.calendar())
-    ]
     grievance = Grievance(
         reference=next_reference(received),
         program=program,
@@ -77,12 +69,13 @@ def submit(
         ),
         provider_name=intake.provider_name,
         narratives=[Narrative(at=received, by=by, kind="intake", text=intake.description)],
-        clocks=clocks,
-        next_due_at=min((c.due_at for c in clocks), default=None),
-        retain_until=received + timedelta(days=366 * program.retention_years),
+        retain_until=retain_until(received, None, [program.retention_years]),
         created_at=now,
         updated_at=now,
     )
+    grievance.clocks = clocks.receipt_clocks(program, grievance)
+    clocks.settle(grievance, now)
+    history.add(grievance, by, "received", now, f"through {intake.intake_source}")
     grievance.save()
     log.info("grievance %s stored for program %s", grievance.pk, program.slug)
     return grievance

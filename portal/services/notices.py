@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.models import Grievance
-from portal.services import outbox
+from portal.services import grievances, outbox
+
+
+def after_intake(grievance: Grievance, now: datetime, runtime) -> None:
+    """What follows a stored complaint. Each step is stored before it is queued, so a queue
+    outage delays it and loses nothing."""
+    acknowledge(grievance, now, runtime)
+    grievances.after_classification(grievance, now, runtime, level_changed=True)
 
 
 def acknowledge(grievance: Grievance, now: datetime, runtime) -> None:

@@ -9,6 +9,7 @@ from mongoengine.errors import NotUniqueError
 
 from portal.mail import build_message
 from portal.models import Outbox
+from portal.services import clocks
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -60,7 +61,15 @@ def deliver(outbox_id, transport, sender: str, now: datetime) -> bool:
         raise
     Outbox.objects(pk=message.pk).update_one(set__status="sent", set__sent_at=now)
     log.info("outbox %s sent (%s)", message.pk, message.kind)
+    if message.event and message.grievance:
+        _record_sent(message, now)
     return True
+
+
+def _record_sent(message: Outbox, now: datetime) -> None:
+    grievance = message.grievance
+    clocks.record_event(grievance, message.event, now, None, now)
+    grievance.save()
 
 
 def due_for_delivery(now: datetime) -> list:

@@ -1,0 +1,43 @@
+"""Level III: senior management told at once, through the queue, with no member data."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from portal.models import Grievance, User
+from portal.services import outbox
+
+log = logging.getLogger(__name__)
+
+
+def senior_management() -> list[User]:
+    directors = list(User.objects(roles="director", active=True))
+    return directors or list(User.objects(roles="manager", active=True))
+
+
+def alert_level3(grievance: Grievance, now: datetime, runtime) -> int:
+    """Write one alert per director into the outbox and queue each on 'alerts'."""
+    recipients = senior_management()
+    if not recipients:
+        log.warning("grievance %s is Level III and no director or manager is active", grievance.pk)
+    link = f"{runtime.base_url}/admin/grievance/details/?id={grievance.pk}"
+    for user in recipients:
+        text = (
+            f"A Level III grievance needs senior management now.\n\n"
+            f"Reference: {grievance.reference}\nProgram: {grievance.program.name}\n"
+            f"Open it: {link}\n"
+        )
+        message = outbox.put(
+            f"alert:{grievance.reference}:{user.pk}",
+            "alert",
+            user.email,
+            f"Level III grievance {grievance.reference}",
+            text,
+            None,
+            now,
+            grievance=grievance,
+            event="alert sent",
+        )
+        runtime.enqueue("alerts", "jobs.tasks.deliver", str(message.pk))
+    return len(recipients)

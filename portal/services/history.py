@@ -1,0 +1,68 @@
+"""The record's history: append-only, each entry chained to the one before by its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from portal.models import Grievance, User
+from portal.models.grievance import HistoryEntry
+
+
+def _ms(moment: datetime) -> datetime:
+    # MongoDB keeps milliseconds; hash what will be read back.
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _digest(previous: str, entry: HistoryEntry) -> str:
+    body = {
+        "previous": previous,
+        "at": _ms(entry.at).isoformat(),
+        "by": str(entry.by.pk) if entry.by else None,
+        "action": entry.action,
+        "detail": entry.detail or "",
+        "changes": entry.changes or {},
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, datetime):
+        return _ms(value).isoformat()
+    return str(value)
+
+
+def add(
+    grievance: Grievance,
+    by: User | None,
+    action: str,
+    now: datetime,
+    detail: str = "",
+    changes: dict | None = None,
+) -> HistoryEntry:
+    """Append an entry to the record in memory; the caller's save stores it."""
+    entry = HistoryEntry(
+        at=_ms(now),
+        by=by,
+        action=action,
+        detail=detail[:2000],
+        changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
+    )
+    previous = grievance.history[-1].hash if grievance.history else ""
+    entry.hash = _digest(previous, entry)
+    grievance.history.append(entry)
+    return entry
+
+
+def first_broken(grievance: Grievance) -> int | None:
+    """The index of the first entry whose hash does not hold, or None when all do."""
+    previous = ""
+    for index, entry in enumerate(grievance.history):
+        if _digest(previous, entry) != entry.hash:
+            return index
+        previous = entry.hash
+    return None
