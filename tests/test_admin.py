@@ -188,3 +188,67 @@ def test_every_grievance_filter_answers(app, live_server, programs, staff):
         for value in ("1", "III", "received", "x' or 1=1", '{"$ne": null}'):
             response = session.get(f"{live_server}/admin/grievance/", params={arg: value})
             assert response.status_code == 200, (arg, value)
+
+
+def test_the_record_shows_each_clock_with_its_state_and_why(live_server, programs, staff):
+    from datetime import timedelta
+
+    from portal.services.grievances import record_contact
+
+    received = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    grievance = submit(programs["co-cma"], Intake(description="x"), received)
+    record_contact(
+        grievance,
+        by=staff["csr"],
+        now=received + timedelta(hours=2),
+        at=received + timedelta(hours=2),
+        with_whom="member",
+        channel="phone",
+        outcome="reached",
+    )
+    session = login(live_server, "supervisor@staff.test", PASSWORD)
+    page = session.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}").text
+    assert "initial response" in page and "2 business days" in page
+    assert "met by member contacted on time" in page
+    # The resolution clock is long overdue by the real clock: said plainly, with its reasons.
+    assert "overdue by" in page and "waiting for resolved" in page
+    assert "How the due time was set" in page
+    assert "The day of receipt, Mon 2026-03-02, does not count." in page
+    assert "contact attempt" in page  # the history
+
+
+def test_a_bad_program_edit_is_refused_with_its_reason(live_server, programs, staff):
+    session = login(live_server, "admin@staff.test", PASSWORD)
+    program = programs["co-cma"]
+    url = f"{live_server}/admin/program/edit/?id={program.pk}"
+    form = session.get(url).text
+    token = csrf_token(form)
+    base = {
+        "csrf_token": token,
+        "name": program.name,
+        "timezone": "Mars/Olympus",
+        "office_hours": '{"mon": ["07:30-17:00"]}',
+        "warning_hours": "24",
+        "retention_years": "10",
+        "repeat_threshold": "3",
+        "repeat_window_days": "90",
+        "active": "y",
+    }
+    refused = session.post(url, data=base)
+    assert refused.status_code == 200
+    assert "unknown timezone" in refused.text
+    backwards = session.post(
+        url, data={**base, "timezone": "America/Denver", "office_hours": '{"mon": ["17:00-07:30"]}'}
+    )
+    assert "ends before it starts" in backwards.text
+    program.reload()
+    assert program.timezone == "America/Denver"
+    assert program.office_hours["mon"] == ["07:30-17:00"]
+    accepted = session.post(
+        url,
+        data={**base, "timezone": "America/Denver", "office_hours": '{"mon": ["08:00-16:00"]}'},
+        allow_redirects=False,
+    )
+    assert accepted.status_code == 302
+    program.reload()
+    assert program.office_hours == {"mon": ["08:00-16:00"]}

@@ -134,3 +134,76 @@ def test_a_busy_port_gets_a_clear_answer(app, portal_env):
             assert result.returncode == 1, command
             assert "in use" in result.stderr
             assert "Traceback" not in result.stderr
+
+
+def test_portal_due_explains_and_answers_json(app, portal_env, programs):
+    result = run_portal(
+        portal_env,
+        "due",
+        "--program",
+        "ia-escalations",
+        "--received",
+        "2026-11-25T18:30-06:00",
+        "--rule",
+        "2 business days",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # Thanksgiving and Iowa's Friday-after closure are skipped.
+    assert lines[0] == "2026-12-02T17:00:00-06:00"
+    assert any("Thanksgiving Day (holiday)" in line for line in lines)
+    assert any("office closure" in line for line in lines)
+    as_json = json.loads(
+        run_portal(
+            portal_env,
+            "due",
+            "--program",
+            "co-cma",
+            "--received",
+            "2026-03-06T10:30",
+            "--rule",
+            "2 business hours",
+            "--json",
+        ).stdout
+    )
+    # Friday closes at 11:30 in Colorado; daylight saving began on Sunday the 8th.
+    assert as_json["due"] == "2026-03-09T08:30:00-06:00"
+    assert as_json["steps"][-1].startswith("Due Mon 2026-03-09 08:30 MDT")
+
+
+def test_portal_due_answers_every_rule_in_the_seed_programs(app, portal_env, programs):
+    for program in programs.values():
+        for rule in {r.rule for r in program.clock_rules}:
+            result = run_portal(
+                portal_env,
+                "due",
+                "--program",
+                program.slug,
+                "--received",
+                "2026-11-25T18:30-05:00",
+                "--rule",
+                rule,
+                "--json",
+            )
+            assert result.returncode == 0, (program.slug, rule, result.stderr)
+            assert json.loads(result.stdout)["due"]
+
+
+def test_portal_due_refuses_bad_input_in_one_line(app, portal_env, programs):
+    for args, message in [
+        (
+            ("--program", "nope", "--received", "2026-11-25", "--rule", "1 business day"),
+            "unknown program 'nope'",
+        ),
+        (
+            ("--program", "co-cma", "--received", "tomorrow", "--rule", "1 business day"),
+            "cannot read the date 'tomorrow'",
+        ),
+        (
+            ("--program", "co-cma", "--received", "2026-11-25", "--rule", "3 fortnights"),
+            "cannot read the rule '3 fortnights'",
+        ),
+    ]:
+        result = run_portal(portal_env, "due", *args)
+        assert result.returncode == 2
+        assert result.stderr.strip().count("\n") == 0 and message in result.stderr

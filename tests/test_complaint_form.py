@@ -114,3 +114,22 @@ def test_submission_lands_when_the_queue_is_down(live_server, programs, redis_se
     with app.app_context():
         summary = relay()
     assert summary == {"waiting": 1, "queued": 1}
+
+
+def test_the_acknowledgment_mail_meets_the_acknowledgment_clock(
+    live_server, programs, portal_env, smtp_server
+):
+    from tests.conftest import run_portal
+
+    response, _ = file_complaint(live_server, email="member@example.org")
+    reference = re.search(r"G-\d{4}-\d{6}", response.text).group(0)
+    result = run_portal(portal_env, "worker", "--burst")
+    assert result.returncode == 0, result.stderr[-2000:]
+    mails = [m for rcpt, m in smtp_server.messages if rcpt == ["member@example.org"]]
+    assert len(mails) == 1 and reference in mails[0]["Subject"]
+    body = mails[0].get_body(("plain",)).get_content()
+    assert "instruments" not in body  # the complaint's own words stay out of mail
+    grievance = Grievance.objects.get(reference=reference)
+    ack = next(c for c in grievance.clocks if c.name == "acknowledgment")
+    assert ack.met_at is not None
+    assert any("acknowledged: acknowledgment met" in h.detail for h in grievance.history)

@@ -10,6 +10,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.form.fields import JSONField
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup
@@ -330,9 +331,16 @@ class ProgramView(SecureModelView):
         "active",
     )
     form_columns = column_details_list[1:]
+    # Dicts are edited as JSON (Flask-Admin would offer a plain text box).
+    form_overrides = {"office_hours": JSONField, "report_settings": JSONField}
     form_subdocuments = {
         "clock_rules": {
-            "form_subdocuments": {None: {"form_columns": ("name", "rule", "when", "met_by")}}
+            "form_subdocuments": {
+                None: {
+                    "form_columns": ("name", "rule", "when", "met_by"),
+                    "form_overrides": {"when": JSONField},
+                }
+            }
         }
     }
     form_args = {

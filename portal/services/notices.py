@@ -34,5 +34,7 @@ def acknowledge(grievance: Grievance, now: datetime, runtime) -> None:
         text,
         None,
         now,
+        grievance=grievance,
+        event="acknowledged",
     )
     runtime.enqueue("emails", "jobs.tasks.deliver", str(message.pk))

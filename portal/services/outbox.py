@@ -18,9 +18,19 @@ STALE_SENDING = timedelta(minutes=10)
 
 
 def put(
-    key: str, kind: str, recipient: str, subject: str, text: str, html: str | None, now: datetime
+    key: str,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    now: datetime,
+    *,
+    grievance=None,
+    event: str | None = None,
 ) -> Outbox:
-    """Store a message once per key; a second call with the same key returns the first."""
+    """Store a message once per key; a second call with the same key returns the first.
+    With `grievance` and `event`, sending it is that event on the record."""
     try:
         return Outbox(
             key=key,
@@ -30,6 +40,8 @@ def put(
             text=text,
             html=html,
             created_at=now,
+            grievance=grievance,
+            event=event,
         ).save(force_insert=True)
     except NotUniqueError:
         return Outbox.objects.get(key=key)
