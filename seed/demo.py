@@ -191,7 +191,7 @@ def load_demo(now: datetime, records: int = 300) -> str:
                 priority=rng.choice(program.priorities) if program.priorities else None,
                 category=rng.choice(program.categories) if program.categories else None,
             ),
-            now,
+            received,  # entered when it came in: its history starts then
             received_at=received,
         )
         grievance.provider = provider
