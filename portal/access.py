@@ -22,6 +22,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "home.view": STAFF,
     "grievance.view": STAFF,
     "grievance.edit": WORKERS,
+    # Close, withdraw, reopen, extend a clock: decisions a lead takes.
+    "grievance.manage": LEADS,
     "provider.view": STAFF,
     "provider.edit": frozenset({"provider_relations", "manager", "admin"}),
     "program.view": STAFF,

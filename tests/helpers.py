@@ -6,7 +6,10 @@ import re
 
 import requests
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+# Any form's token (prefixed forms name it e.g. 'assign-csrf_token'): one per session.
+_CSRF = re.compile(
+    r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="[\w-]*csrf_token"'
+)
 
 
 def csrf_token(html: str) -> str:

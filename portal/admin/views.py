@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
@@ -14,8 +14,10 @@ from flask_admin.form.fields import JSONField
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup
+from mongoengine.errors import ValidationError as MongoValidationError
 
 from portal.access import can
+from portal.admin import actions
 from portal.clock import utcnow
 from portal.models import (
     CompletenessResult,
@@ -259,8 +261,47 @@ class GrievanceView(SecureModelView):
         },
     }
 
+    details_template = "admin/grievance_details.html"
+
     def search_placeholder(self):
         return "Reference, e.g. G-2026-000123"
+
+    def render(self, template, **kwargs):
+        # The details screen carries a small form for each action this user may take.
+        if template == self.details_template and kwargs.get("model") is not None:
+            model = kwargs["model"]
+            failed = g.pop("failed_action", None)
+            kwargs["actions"] = [
+                (
+                    name,
+                    actions.ACTIONS[name][2],
+                    failed[1] if failed and failed[0] == name else actions.build(name, model),
+                )
+                for name in actions.available(current_user, model)
+            ]
+        return super().render(template, **kwargs)
+
+    @expose("/act/<action>/", methods=("POST",))
+    def act(self, action):
+        """Take one action on one record, through its service."""
+        grievance = self.get_one(request.args.get("id", ""))
+        if grievance is None or action not in actions.ACTIONS:
+            abort(404)
+        user = current_user._get_current_object()
+        if action not in actions.available(user, grievance):
+            abort(403)
+        form = actions.build(action, grievance, request.form)
+        if form.validate():
+            try:
+                message = actions.run(action, form, grievance, user, utcnow(), runtime())
+            except (ValueError, MongoValidationError) as exc:  # each says what is wrong
+                flash(str(exc), "error")
+            else:
+                flash(message, "success")
+                return redirect(url_for(".details_view", id=grievance.pk) + "#work")
+        # Back to the screen with the form as typed and its errors.
+        g.failed_action = (action, form)
+        return self.details_view()
 
     def _search(self, query, search_term):
         # A reference is an exact, indexed match; a regex over every record is the fallback.

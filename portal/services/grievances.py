@@ -233,3 +233,51 @@ def after_staff_edit(grievance: Grievance, by: User, now: datetime) -> set[str]:
     clocks.settle(grievance, now)
     grievance.updated_at = now
     return set(changes)
+
+
+def close(grievance: Grievance, *, by: User, now: datetime, note: str | None = None) -> None:
+    """A resolved record whose member has been told is closed."""
+    if grievance.status != "resolved":
+        raise ActionError("only a resolved record can be closed: resolve it first")
+    grievance.status = "closed"
+    history.add(grievance, by, "closed", now, note or "", {"status": ("resolved", "closed")})
+    grievance.updated_at = now
+    grievance.save()
+
+
+def withdraw(grievance: Grievance, *, by: User, now: datetime, reason: str) -> None:
+    """The member withdrew the complaint. Nothing is deleted; the record stops its clocks."""
+    if not grievance.is_open:
+        raise ActionError(f"the record is {grievance.status} already")
+    if not reason or not reason.strip():
+        raise ActionError("say how the member withdrew it (e.g. by phone on this date)")
+    before = grievance.status
+    grievance.status = "withdrawn"
+    grievance.is_open = False
+    grievance.retain_until = retain_until(
+        grievance.received_at, now, [grievance.program.retention_years]
+    )
+    history.add(grievance, by, "withdrawn", now, reason.strip(), {"status": (before, "withdrawn")})
+    clocks.settle(grievance, now)
+    grievance.updated_at = now
+    grievance.save()
+
+
+def reopen(grievance: Grievance, *, by: User, now: datetime, reason: str) -> None:
+    """Work a closed, resolved or withdrawn record again; clocks met by the resolution run
+    again from their own due times."""
+    if grievance.is_open:
+        raise ActionError("the record is open already")
+    if not reason or not reason.strip():
+        raise ActionError("say why the record is reopened")
+    before = grievance.status
+    grievance.status = "in_progress"
+    grievance.is_open = True
+    grievance.resolved_at = None
+    for clock in grievance.clocks:
+        if clock.met_by == "resolved":
+            clock.met_at = None
+    history.add(grievance, by, "reopened", now, reason.strip(), {"status": (before, "in_progress")})
+    clocks.settle(grievance, now)
+    grievance.updated_at = now
+    grievance.save()

@@ -1,0 +1,200 @@
+"""Working a record from its screen: each action a small form, each through its service."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from portal.models import Grievance
+from portal.services.intake import Intake, submit
+from tests.helpers import csrf_token, login
+
+PASSWORD = "correct horse battery"
+
+
+def _act(session, base, grievance, action, **fields):
+    # One token per session; the login page has it even when the record offers no form.
+    data = {f"{action}-{k}": v for k, v in fields.items()}
+    data[f"{action}-csrf_token"] = csrf_token(session.get(f"{base}/login").text)
+    return session.post(f"{base}/admin/grievance/act/{action}/?id={grievance.pk}", data=data)
+
+
+def test_a_manager_takes_a_record_from_received_to_closed(live_server, programs, staff):
+    received = datetime.now(UTC) - timedelta(hours=3)
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(
+            description="<script>alert(1)</script> The office was dirty.", member_name="M. Member"
+        ),
+        received,
+    )
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    page = manager.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}").text
+    for label in ("Assign", "Record a contact attempt", "Resolve", "Escalate", "Withdraw"):
+        assert label in page
+    assert "<script>alert(1)</script>" not in page
+
+    done = _act(manager, live_server, grievance, "assign", assignee=str(staff["csr"].pk))
+    assert "Assigned to Test csr." in done.text
+    done = _act(manager, live_server, grievance, "classify", level="I", type="Other")
+    assert "Saved." in done.text
+    done = _act(
+        manager,
+        live_server,
+        grievance,
+        "contact",
+        with_whom="member",
+        channel="phone",
+        outcome="reached",
+        note="Spoke with the member",
+    )
+    assert "Contact attempt recorded." in done.text and "acknowledgment met" in done.text
+    done = _act(
+        manager,
+        live_server,
+        grievance,
+        "note",
+        kind="investigation",
+        text="Called the office; they will clean.",
+    )
+    assert "Note added." in done.text
+    done = _act(
+        manager,
+        live_server,
+        grievance,
+        "resolve",
+        summary="Office cleaned; member satisfied.",
+        substantiated="yes",
+    )
+    assert "Resolved." in done.text
+    done = _act(manager, live_server, grievance, "close", reason="Member told by phone")
+    assert "Closed." in done.text
+
+    stored = Grievance.objects.get(pk=grievance.pk)
+    assert (stored.status, stored.is_open, stored.assignee.pk) == ("closed", False, staff["csr"].pk)
+    assert stored.substantiated is True
+    assert [h.action for h in stored.history] == [
+        "received",
+        "assigned",
+        "classified",
+        "contact attempt",
+        "event",
+        "narrative added",
+        "resolved",
+        "event",
+        "closed",
+    ]
+    assert all(h.by.pk == staff["manager"].pk for h in stored.history[1:])
+    details = manager.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}").text
+    assert "Reopen" in details and "Record a contact attempt" not in details
+
+
+def test_bad_action_input_gets_a_message_and_changes_nothing(live_server, programs, staff):
+    received = datetime.now(UTC) - timedelta(hours=3)
+    grievance = submit(programs["ct-dental"], Intake(description="x"), received)
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    answer = _act(
+        manager,
+        live_server,
+        grievance,
+        "contact",
+        with_whom="member",
+        channel="phone",
+        outcome="reached",
+        when=future,
+    )
+    assert "That time is in the future." in answer.text
+    answer = _act(manager, live_server, grievance, "resolve", summary="", substantiated="yes")
+    assert "Write the resolution." in answer.text
+    answer = _act(manager, live_server, grievance, "close", reason="early")
+    assert answer.status_code == 403  # close is offered only once resolved
+    answer = _act(
+        manager,
+        live_server,
+        grievance,
+        "extend",
+        clock="resolution",
+        rule="2 fortnights",
+        reason="why not",
+    )
+    assert "cannot read the rule" in answer.text
+    answer = _act(
+        manager,
+        live_server,
+        grievance,
+        "contact",
+        with_whom="the moon",
+        channel="phone",
+        outcome="reached",
+    )
+    assert answer.status_code == 200 and "Not a valid choice" in answer.text
+    stored = Grievance.objects.get(pk=grievance.pk)
+    assert stored.contact_attempts == [] and stored.status == "received"
+    assert [h.action for h in stored.history] == ["received"]
+
+
+def test_actions_follow_the_roles(live_server, programs, staff):
+    grievance = submit(
+        programs["ct-dental"], Intake(description="x"), datetime.now(UTC) - timedelta(hours=1)
+    )
+    auditor = login(live_server, "auditor@staff.test", PASSWORD)
+    page = auditor.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}").text
+    assert "Work this record" not in page
+    assert _act(auditor, live_server, grievance, "note", kind="note", text="x").status_code == 403
+    csr = login(live_server, "csr@staff.test", PASSWORD)
+    assert _act(csr, live_server, grievance, "withdraw", reason="asked").status_code == 403
+    assert (
+        "Withdraw" not in csr.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}").text
+    )
+    assert _act(csr, live_server, grievance, "nonsense").status_code == 404
+    assert Grievance.objects.get(pk=grievance.pk).history[-1].action == "received"
+
+
+def test_an_action_without_its_token_is_refused(live_server, programs, staff):
+    grievance = submit(
+        programs["ct-dental"], Intake(description="x"), datetime.now(UTC) - timedelta(hours=1)
+    )
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    answer = manager.post(
+        f"{live_server}/admin/grievance/act/note/?id={grievance.pk}",
+        data={"note-kind": "note", "note-text": "sneaky"},
+    )
+    assert answer.status_code == 400
+    assert not re.search("sneaky", str(Grievance.objects.get(pk=grievance.pk).narratives))
+
+
+def test_pause_resume_and_extend_from_the_screen(live_server, programs, staff):
+    grievance = submit(
+        programs["md-hmo"], Intake(description="x"), datetime.now(UTC) - timedelta(hours=1)
+    )
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    details = f"{live_server}/admin/grievance/details/?id={grievance.pk}"
+    assert "Resume a clock" not in manager.get(details).text
+    done = _act(
+        manager,
+        live_server,
+        grievance,
+        "pause",
+        clock="final response",
+        reason="member sending records",
+    )
+    assert "final response paused." in done.text
+    assert "Resume a clock" in manager.get(details).text
+    done = _act(manager, live_server, grievance, "resume", clock="final response")
+    assert "final response resumed." in done.text
+    before = next(
+        c for c in Grievance.objects.get(pk=grievance.pk).clocks if c.name == "resolution"
+    ).due_at
+    done = _act(
+        manager,
+        live_server,
+        grievance,
+        "extend",
+        clock="resolution",
+        rule="14 calendar days",
+        reason="notice sent to the member",
+    )
+    assert "resolution extended." in done.text
+    after = next(
+        c for c in Grievance.objects.get(pk=grievance.pk).clocks if c.name == "resolution"
+    ).due_at
+    assert (after - before).days == 14
