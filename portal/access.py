@@ -24,6 +24,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grievance.edit": WORKERS,
     # Close, withdraw, reopen, extend a clock: decisions a lead takes.
     "grievance.manage": LEADS,
+    "grievance.export": LEADS | {"auditor"},
+    # Member names and IDs in an export: those who answer for the record universe.
+    "grievance.export_phi": frozenset({"manager", "director", "auditor", "admin"}),
+    "audit.view": frozenset({"auditor", "director", "admin"}),
     "provider.view": STAFF,
     "provider.edit": frozenset({"provider_relations", "manager", "admin"}),
     "program.view": STAFF,

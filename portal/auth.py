@@ -13,7 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.clock import utcnow
 from portal.models import User
+from portal.services import audit
+
+IDLE_SECONDS = 30 * 60
+ABSOLUTE_SECONDS = 12 * 60 * 60
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -50,16 +55,41 @@ def login():
     """Sign a staff member in."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.objects(email=form.email.data.strip().lower(), active=True).first()
+        now = utcnow()
+        email = form.email.data.strip().lower()
+        if audit.login_throttled(email, now):
+            audit.record("login throttled", now, actor_email=email, ip=request.remote_addr)
+            flash(
+                "Too many failed sign-ins for this account. Try again in an hour, or ask "
+                "an administrator.",
+                "error",
+            )
+            return render_template("auth/login.html", form=form), 429
+        user = User.objects(email=email, active=True).first()
         if user is not None and user.check_password(form.password.data):
             session.clear()  # a fresh session at login
             login_user(user)
             session.permanent = True
-            log.info("login ok for user %s", user.pk)
+            session["login_at"] = session["seen_at"] = now.timestamp()
+            audit.record("login", now, actor=user, ip=request.remote_addr)
             return redirect(safe_next(request.args.get("next")))
-        log.info("login failed")
+        audit.record("login failed", now, actor_email=email, ip=request.remote_addr)
         flash("That e-mail and password do not match an active account.", "error")
     return render_template("auth/login.html", form=form)
+
+
+def _session_expired() -> str | None:
+    """Idle 30 minutes or signed in 12 hours ago: sign out (ASVS L2 session bars)."""
+    now = utcnow().timestamp()
+    login_at, seen_at = session.get("login_at"), session.get("seen_at")
+    if login_at is None or seen_at is None:
+        return "Please sign in."
+    if now - seen_at > IDLE_SECONDS:
+        return "You were signed out after 30 minutes without activity."
+    if now - login_at > ABSOLUTE_SECONDS:
+        return "You were signed out after 12 hours. Please sign in again."
+    session["seen_at"] = now
+    return None
 
 
 @bp.route("/logout", methods=["POST"])
@@ -71,6 +101,17 @@ def logout():
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def enforce_session_limits():
+        if current_user.is_authenticated and request.endpoint not in ("static", "auth.logout"):
+            reason = _session_expired()
+            if reason:
+                logout_user()
+                session.clear()
+                flash(reason, "error")
+                return redirect(url_for("auth.login", next=request.path))
+        return None
+
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

@@ -22,6 +22,11 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(
+        views.AuditView(
+            views.AuditEvent, name="Audit trail", endpoint="audit", category="Administration"
+        )
+    )
+    admin.add_view(
         views.OutboxView(
             views.Outbox, name="Mail outbox", endpoint="outbox", category="Administration"
         )

@@ -20,6 +20,7 @@ from portal.access import can
 from portal.admin import actions
 from portal.clock import utcnow
 from portal.models import (
+    AuditEvent,
     CompletenessResult,
     Grievance,
     Outbox,
@@ -28,11 +29,13 @@ from portal.models import (
     User,
 )
 from portal.runtime import runtime
+from portal.services import audit
 from portal.services import clocks as clock_service
 from portal.services import grievances as grievance_service
 from portal.services import history as history_service
 
 __all__ = [
+    "AuditEvent",
     "CompletenessResult",
     "Grievance",
     "Outbox",
@@ -48,7 +51,30 @@ def _deny():
     if not current_user.is_authenticated:
         # The path only: a query string may hold a search term with member details.
         return redirect(url_for("auth.login", next=request.path))
+    forbidden()
+
+
+def forbidden():
+    """Refuse with 403, and keep the attempt in the audit trail."""
+    audit.record(
+        "denied",
+        utcnow(),
+        actor=current_user._get_current_object(),
+        target=request.path,
+        detail={"method": request.method},
+        ip=request.remote_addr,
+    )
     abort(403)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A cell a spreadsheet would run as a formula is exported as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _utc(view, value, name):
@@ -262,6 +288,75 @@ class GrievanceView(SecureModelView):
     }
 
     details_template = "admin/grievance_details.html"
+    export_types = ["csv", "xlsx"]
+    export_max_rows = 50_000
+    column_export_list = (
+        "reference",
+        "received_at",
+        "program",
+        "type",
+        "level",
+        "priority",
+        "category",
+        "status",
+        "assignee",
+        "provider_name",
+        "next_due_at",
+        "overdue",
+        "resolved_at",
+        "resolution",
+        "substantiated",
+        "member.name",
+        "member.member_id",
+        "member.age_group",
+        "description",
+    )
+    PHI_EXPORT_COLUMNS = frozenset({"member.name", "member.member_id", "description", "resolution"})
+    column_formatters_export = {
+        "description": lambda v, c, m, n: m.intake_text(),
+        "program": lambda v, c, m, n: m.program.slug if m.program else "",
+        "assignee": lambda v, c, m, n: m.assignee.email if m.assignee else "",
+    }
+
+    @property
+    def can_export(self):
+        return can(current_user, "grievance.export")
+
+    @property
+    def _export_columns(self):
+        # Flask-Admin computes the export columns once; each request sees those its role may.
+        if can(current_user, "grievance.export_phi"):
+            return self._all_export_columns
+        return [c for c in self._all_export_columns if c[0] not in self.PHI_EXPORT_COLUMNS]
+
+    @_export_columns.setter
+    def _export_columns(self, columns):
+        self._all_export_columns = columns
+
+    def get_export_value(self, model, name):
+        return neutralise(super().get_export_value(model, name))
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        """Export the filtered list, and keep who exported what in the audit trail."""
+        if not self.can_export:
+            forbidden()
+        filters = {k: v for k, v in request.args.items() if k.startswith("flt")}
+        audit.record(
+            "export",
+            utcnow(),
+            actor=current_user._get_current_object(),
+            target="grievances",
+            ip=request.remote_addr,
+            detail={
+                "format": export_type,
+                "filters": filters,
+                # the term itself may be a member's name: only that there was one
+                "searched": bool(request.args.get("search")),
+                "member_fields": can(current_user, "grievance.export_phi"),
+            },
+        )
+        return super().export(export_type)
 
     def search_placeholder(self):
         return "Reference, e.g. G-2026-000123"
@@ -289,7 +384,7 @@ class GrievanceView(SecureModelView):
             abort(404)
         user = current_user._get_current_object()
         if action not in actions.available(user, grievance):
-            abort(403)
+            forbidden()
         form = actions.build(action, grievance, request.form)
         if form.validate():
             try:
@@ -431,6 +526,18 @@ class OutboxView(SecureModelView):
     column_default_sort = ("created_at", True)
     column_filters = ("kind", "status")
     column_details_list = ("created_at", "kind", "recipient", "subject", "status", "text")
+
+
+class AuditView(SecureModelView):
+    """Sign-ins, refusals and exports, for auditors (each record keeps its own history)."""
+
+    view_permission = "audit.view"
+    can_view_details = False
+    column_list = ("at", "action", "actor", "actor_email", "target", "detail", "ip")
+    column_default_sort = ("at", True)
+    column_filters = ("action", "actor_email", "at")
+    column_searchable_list = ("actor_email", "target")
+    column_formatters = {"actor": lambda v, c, m, n: m.actor.name if m.actor else ""}
 
 
 class CompletenessView(SecureModelView):

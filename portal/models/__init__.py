@@ -1,5 +1,6 @@
 """mongoengine documents; indexes for every query a page or job runs are declared in meta."""
 
+from portal.models.audit import AuditEvent
 from portal.models.grievance import (
     OPEN_STATUSES,
     STATUSES,
@@ -16,6 +17,7 @@ from portal.models.reports import CompletenessResult, JobRun
 from portal.models.user import ROLES, User
 
 __all__ = [
+    "AuditEvent",
     "OPEN_STATUSES",
     "ROLES",
     "STATUSES",
@@ -34,4 +36,14 @@ __all__ = [
     "User",
 ]
 
-ALL_DOCUMENTS = (Program, Provider, User, Grievance, Outbox, Counter, CompletenessResult, JobRun)
+ALL_DOCUMENTS = (
+    Program,
+    Provider,
+    User,
+    Grievance,
+    Outbox,
+    Counter,
+    CompletenessResult,
+    JobRun,
+    AuditEvent,
+)

@@ -1,0 +1,138 @@
+"""Sign-in limits, sessions, the audit trail and exports."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+from portal.models import AuditEvent
+from portal.services.intake import Intake, submit
+from tests.helpers import csrf_token, login
+
+PASSWORD = "correct horse battery"
+
+
+def _failed_login(session, base, email):
+    page = session.get(f"{base}/login")
+    return session.post(
+        f"{base}/login",
+        data={"email": email, "password": "wrong", "csrf_token": csrf_token(page.text)},
+    )
+
+
+def test_sign_ins_and_refusals_are_audited(live_server, staff):
+    session = requests.Session()
+    _failed_login(session, live_server, "csr@staff.test")
+    csr = login(live_server, "csr@staff.test", PASSWORD)
+    assert csr.get(f"{live_server}/admin/user/").status_code == 403
+    actions = [(e.action, e.actor_email) for e in AuditEvent.objects.order_by("at")]
+    assert actions == [
+        ("login failed", "csr@staff.test"),
+        ("login", "csr@staff.test"),
+        ("denied", "csr@staff.test"),
+    ]
+    denied = AuditEvent.objects.get(action="denied")
+    assert denied.target == "/admin/user/"
+
+
+def test_an_account_is_throttled_after_100_failed_sign_ins_in_an_hour(live_server, staff):
+    now = datetime.now(UTC)
+    AuditEvent.objects.insert(
+        [
+            AuditEvent(
+                at=now - timedelta(minutes=i % 50),
+                action="login failed",
+                actor_email="manager@staff.test",
+            )
+            for i in range(100)
+        ]
+    )
+    session = requests.Session()
+    page = session.get(f"{live_server}/login")
+    blocked = session.post(
+        f"{live_server}/login",
+        data={
+            "email": "manager@staff.test",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
+    # Another account is not affected.
+    login(live_server, "director@staff.test", PASSWORD)
+
+
+def test_sessions_end_after_idle_time_and_after_twelve_hours(app, staff):
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        client.post("/login", data={"email": "manager@staff.test", "password": PASSWORD})
+        assert client.get("/admin/").status_code == 200
+        with client.session_transaction() as sess:
+            sess["seen_at"] -= 31 * 60
+        idle = client.get("/admin/")
+        assert idle.status_code == 302 and "/login" in idle.headers["Location"]
+        client.post("/login", data={"email": "manager@staff.test", "password": PASSWORD})
+        with client.session_transaction() as sess:
+            sess["login_at"] -= 12 * 3600 + 1
+        assert client.get("/admin/").status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_a_disabled_account_loses_its_session(live_server, staff):
+    session = login(live_server, "csr@staff.test", PASSWORD)
+    assert session.get(f"{live_server}/admin/").status_code == 200
+    staff["csr"].update(set__active=False)
+    answer = session.get(f"{live_server}/admin/", allow_redirects=False)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_exports_neutralise_formulas_hide_member_fields_by_role_and_are_audited(
+    live_server, programs, staff
+):
+    received = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    submit(
+        programs["ct-dental"],
+        Intake(
+            description='=HYPERLINK("http://evil")', member_name="+Formula Person", member_id="@ID1"
+        ),
+        received,
+    )
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    rows = list(
+        csv.reader(io.StringIO(manager.get(f"{live_server}/admin/grievance/export/csv/").text))
+    )
+    header, row = rows[0], rows[1]
+    record = dict(zip(header, row, strict=True))
+    assert record["Description"] == '\'=HYPERLINK("http://evil")'
+    assert record["Member.Name"] == "'+Formula Person"
+    assert record["Member.Member Id"] == "'@ID1"
+
+    supervisor = login(live_server, "supervisor@staff.test", PASSWORD)
+    header = next(
+        csv.reader(io.StringIO(supervisor.get(f"{live_server}/admin/grievance/export/csv/").text))
+    )
+    assert "Member.Name" not in header and "Description" not in header
+    assert "Reference" in header
+
+    xlsx = manager.get(f"{live_server}/admin/grievance/export/xlsx/")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+    csr = login(live_server, "csr@staff.test", PASSWORD)
+    assert csr.get(f"{live_server}/admin/grievance/export/csv/").status_code == 403
+    exports = AuditEvent.objects(action="export").order_by("at")
+    assert [(e.actor.email, e.detail["format"], e.detail["member_fields"]) for e in exports] == [
+        ("manager@staff.test", "csv", True),
+        ("supervisor@staff.test", "csv", False),
+        ("manager@staff.test", "xlsx", True),
+    ]
+
+
+def test_search_terms_stay_out_of_the_audit_trail(live_server, programs, staff):
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    manager.get(f"{live_server}/admin/grievance/export/csv/", params={"search": "Jane Doe"})
+    event = AuditEvent.objects.get(action="export")
+    assert event.detail["searched"] is True
+    assert "Jane Doe" not in str(event.to_mongo())
