@@ -108,6 +108,26 @@ class SecureModelView(ModelView):
     def can_edit(self):
         return bool(self.edit_permission) and can(current_user, self.edit_permission)
 
+    # Views that change data: refused with 403 (and audited) for roles that may not, rather
+    # than Flask-Admin's quiet redirect back to the list.
+    CHANGING_VIEWS = frozenset(
+        {"edit_view", "create_view", "delete_view", "action_view", "ajax_update"}
+    )
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if name in self.CHANGING_VIEWS and not (
+            self.can_edit if name != "create_view" else self.can_create
+        ):
+            forbidden()
+        if (name == "export" and not self.can_export) or (
+            name == "details_view" and not self.can_view_details
+        ):
+            forbidden()
+        return None
+
 
 class HomeView(AdminIndexView):
     """Show what needs the signed-in staff member now."""
