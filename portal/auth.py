@@ -8,14 +8,14 @@ from urllib.parse import urlsplit
 from bson import ObjectId
 from bson.errors import InvalidId
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.clock import utcnow
 from portal.models import User
-from portal.services import audit
+from portal.services import audit, users
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
@@ -92,6 +92,35 @@ def _session_expired() -> str | None:
     return None
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=64)])
+    new = PasswordField(
+        "New password (12 to 64 characters)", validators=[DataRequired(), Length(max=64)]
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new", message="The two new passwords differ.")],
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (required at first sign-in)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(
+                current_user._get_current_object(), form.current.data, form.new.data, utcnow()
+            )
+        except users.AccountError as exc:
+            form.new.errors.append(str(exc))
+        else:
+            flash("Your password is changed.", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("auth/password.html", form=form)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Sign out."""
@@ -110,6 +139,11 @@ def init_app(app: Flask) -> None:
                 session.clear()
                 flash(reason, "error")
                 return redirect(url_for("auth.login", next=request.path))
+            if current_user.must_change_password and request.endpoint not in (
+                "auth.change_password",
+                "auth.logout",
+            ):
+                return redirect(url_for("auth.change_password"))
         return None
 
     login_manager.init_app(app)

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(doctor_command)
     app.cli.add_command(due_command)
+    app.cli.add_command(users_group)
 
 
 def _create_app(*_args):
@@ -174,6 +175,37 @@ def run_job(name: str, now: str | None, month: str | None, as_json: bool) -> Non
     click.echo(
         json.dumps(summary) if as_json else ", ".join(f"{k}: {v}" for k, v in summary.items())
     )
+
+
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="One of csr, dhcs, provider_relations, liaison, supervisor, manager, "
+    "director, auditor, admin; repeat for several.",
+)
+@click.option("--team")
+def create_user(email: str, name: str, roles: tuple[str, ...], team: str | None) -> None:
+    """Create a staff account; prints a one-time password to change at first sign-in."""
+    from portal.clock import utcnow
+    from portal.services import users
+
+    try:
+        user, temporary = users.create(email, name, list(roles), by=None, now=utcnow(), team=team)
+    except users.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user.email} ({', '.join(user.roles)}).")
+    click.echo(f"One-time password: {temporary}")
+    click.echo("It must be changed at first sign-in.")
 
 
 @click.command("doctor")

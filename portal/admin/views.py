@@ -29,7 +29,7 @@ from portal.models import (
     User,
 )
 from portal.runtime import runtime
-from portal.services import audit
+from portal.services import audit, users
 from portal.services import clocks as clock_service
 from portal.services import grievances as grievance_service
 from portal.services import history as history_service
@@ -535,7 +535,30 @@ class UserView(SecureModelView):
     edit_permission = "user.edit"
     column_list = ("email", "name", "roles", "team", "manager", "active")
     column_searchable_list = ("email", "name")
-    form_columns = ("name", "roles", "team", "manager", "active")
+    form_columns = ("email", "name", "roles", "team", "manager", "active")
+    form_args = {"roles": {"description": "What the person may do; see the README."}}
+
+    @property
+    def can_create(self):
+        return self.can_edit
+
+    def on_model_change(self, form, model, is_created):
+        now = utcnow()
+        if is_created:
+            # Shown once, to the administrator, who hands it over in person or by phone.
+            temporary = users.issue_temporary_password(model)
+            flash(
+                f"One-time password for {model.email}: {temporary} (to be changed at "
+                "first sign-in).",
+                "success",
+            )
+        audit.record(
+            "user created" if is_created else "user changed",
+            now,
+            actor=current_user._get_current_object(),
+            target=f"user:{model.email}",
+            detail={"roles": list(model.roles), "active": model.active},
+        )
 
 
 class OutboxView(SecureModelView):

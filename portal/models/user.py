@@ -17,6 +17,7 @@ class User(me.Document):
     password_hash = me.StringField()
     roles = me.ListField(me.StringField(choices=ROLES))
     active = me.BooleanField(default=True)
+    must_change_password = me.BooleanField(default=False)
     team = me.StringField(max_length=80)
     manager = me.ReferenceField("self")
     programs = me.ListField(me.ReferenceField("Program"))

@@ -1,0 +1,106 @@
+"""Staff accounts: created by an administrator with a one-time password, changed at first
+sign-in."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from mongoengine.errors import NotUniqueError
+
+from portal.access import ROLES
+from portal.models import User
+from portal.services import audit
+
+MIN_LENGTH = 12
+MAX_LENGTH = 64  # ASVS: at least 64 characters accepted
+# The most common passwords of public breach lists, refused outright.
+COMMON = frozenset(
+    {
+        "123456789012",
+        "password1234",
+        "passwordpassword",
+        "qwertyuiopas",
+        "111111111111",
+        "iloveyou1234",
+        "welcome12345",
+        "letmein12345",
+        "administrator",
+        "changeme1234",
+        "password123!",
+        "qwerty123456",
+        "1q2w3e4r5t6y",
+        "abc123456789",
+        "monkey123456",
+        "dragon123456",
+        "football1234",
+        "baseball1234",
+        "sunshine1234",
+        "princess1234",
+        "trustno11234",
+        "superman1234",
+        "starwars1234",
+        "passw0rd1234",
+        "p@ssw0rd1234",
+        "demo-password",
+        "correct horse battery staple",
+    }
+)
+
+
+class AccountError(ValueError):
+    """Something about an account or password that is not right, said plainly."""
+
+
+def check_password_rules(password: str, email: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise AccountError(f"Use at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise AccountError(f"Use at most {MAX_LENGTH} characters.")
+    if password.lower() in COMMON:
+        raise AccountError("That password is on lists of common passwords; choose another.")
+    if email.split("@")[0].lower() in password.lower():
+        raise AccountError("Do not use your e-mail name in your password.")
+
+
+def create(
+    email: str,
+    name: str,
+    roles: list[str],
+    *,
+    by: User | None,
+    now: datetime,
+    team: str | None = None,
+) -> tuple[User, str]:
+    """A new account with a one-time password, which it must change at first sign-in."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise AccountError(f"Give one or more roles from: {', '.join(ROLES)}.")
+    user = User(email=email.strip().lower(), name=name.strip(), roles=roles, team=team)
+    temporary = issue_temporary_password(user)
+    try:
+        user.save()
+    except NotUniqueError:
+        raise AccountError(f"An account for {email} exists already.") from None
+    audit.record("user created", now, actor=by, target=f"user:{user.pk}", detail={"roles": roles})
+    return user, temporary
+
+
+def issue_temporary_password(user: User) -> str:
+    """Give an account a one-time password that must be changed at its next sign-in."""
+    temporary = secrets.token_urlsafe(12)
+    user.set_password(temporary)
+    user.must_change_password = True
+    return temporary
+
+
+def change_password(user: User, current: str, new: str, now: datetime) -> None:
+    if not user.check_password(current):
+        raise AccountError("Your current password is not right.")
+    if new == current:
+        raise AccountError("Choose a password different from the current one.")
+    check_password_rules(new, user.email)
+    user.set_password(new)
+    user.must_change_password = False
+    user.save()
+    audit.record("password changed", now, actor=user, target=f"user:{user.pk}")
