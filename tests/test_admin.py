@@ -252,3 +252,43 @@ def test_a_bad_program_edit_is_refused_with_its_reason(live_server, programs, st
     assert accepted.status_code == 302
     program.reload()
     assert program.office_hours == {"mon": ["08:00-16:00"]}
+
+
+def test_search_finds_member_name_or_id_and_provider_name_or_npi(live_server, programs, staff):
+    from portal.models import Provider
+
+    moment = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    office = Provider(name="Harbor Family Dentistry", npi="1987654321").save()
+    first = submit(programs["ct-dental"], Intake(description="a", member_name="Ana Quintero",
+                                                 member_id="CT44556"), moment)
+    second = submit(programs["ct-dental"], Intake(description="b", member_name="Bo Lund",
+                                                  provider_name="Elm Street Clinic"), moment)
+    second.provider = office
+    second.save()
+    session = login(live_server, "csr@staff.test", PASSWORD)
+
+    def found(term):
+        page = session.get(f"{live_server}/admin/grievance/", params={"search": term}).text
+        return {r for r in (first.reference, second.reference) if r in page}
+
+    assert found("ct44556") == {first.reference}
+    assert found("quintero") == {first.reference}
+    assert found("1987654321") == {second.reference}
+    assert found("harbor family") == {second.reference}
+    assert found("elm street") == {second.reference}
+    assert found('{"$ne": null}') == set()
+    assert found("(unclosed[") == set()
+
+
+def test_my_records_filter(live_server, programs, staff):
+    from portal.services.grievances import assign
+
+    moment = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    mine = submit(programs["ct-dental"], Intake(description="a"), moment)
+    theirs = submit(programs["ct-dental"], Intake(description="b"), moment)
+    assign(mine, staff["csr"], by=staff["manager"], now=moment)
+    assign(theirs, staff["dhcs"], by=staff["manager"], now=moment)
+    session = login(live_server, "csr@staff.test", PASSWORD)
+    page = session.get(f"{live_server}/admin/grievance/",
+                       params={"flt0_assigned_to_me_is": "1"}).text
+    assert mine.reference in page and theirs.reference not in page

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.mongoengine import ModelView
-from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter, FilterEqual
+from flask_admin.contrib.mongoengine.filters import (
+    BaseMongoEngineFilter,
+    BooleanEqualFilter,
+    FilterEqual,
+)
 from flask_admin.form.fields import JSONField
 from flask_admin.model import typefmt
 from flask_login import current_user
@@ -44,8 +47,6 @@ __all__ = [
     "User",
 ]
 
-REFERENCE = re.compile(r"^\s*G-\d{4}-\d{1,9}\s*$", re.IGNORECASE)
-
 
 def _deny():
     if not current_user.is_authenticated:
@@ -79,6 +80,21 @@ def neutralise(value):
 
 def _utc(view, value, name):
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+YES_NO = [("1", "Yes"), ("0", "No")]
+
+
+class AssignedToMe(BaseMongoEngineFilter):
+    """'My records': the list a staff member starts the day with."""
+
+    def apply(self, query, value):
+        if value == "1":
+            return query.filter(assignee=current_user.pk)
+        return query.filter(assignee__ne=current_user.pk)
+
+    def operation(self):
+        return "is"
 
 
 class SecureModelView(ModelView):
@@ -230,6 +246,7 @@ class GrievanceView(SecureModelView):
         "program",
         "level",
         "type",
+        "provider",
         "status",
         "assignee",
         "next_due_at",
@@ -237,6 +254,7 @@ class GrievanceView(SecureModelView):
     )
     column_default_sort = ("received_at", True)
     column_sortable_list = ("reference", "received_at", "level", "type", "status", "next_due_at")
+    # The search box; what a term matches is services.grievances.search.
     column_searchable_list = ("reference",)
     column_filters = (
         FilterEqual(
@@ -254,6 +272,7 @@ class GrievanceView(SecureModelView):
         FilterEqual(column="priority", name="Priority"),
         BooleanEqualFilter(column="overdue", name="Overdue"),
         BooleanEqualFilter(column="is_open", name="Open"),
+        AssignedToMe(column="assignee", name="Assigned to me", options=YES_NO),
     )
     column_formatters = {
         "reference": _reference_link,
@@ -264,6 +283,7 @@ class GrievanceView(SecureModelView):
         "clocks": _clocks,
         "history": _history,
         "repeat_flag": lambda v, c, m, n: "flagged for Level II review" if m.repeat_flag else "",
+        "provider": lambda v, c, m, n: m.provider.name if m.provider else (m.provider_name or ""),
     }
     column_details_list = (
         "reference",
@@ -419,10 +439,7 @@ class GrievanceView(SecureModelView):
         return self.details_view()
 
     def _search(self, query, search_term):
-        # A reference is an exact, indexed match; a regex over every record is the fallback.
-        if REFERENCE.match(search_term):
-            return query.filter(reference=search_term.strip().upper())
-        return super()._search(query, search_term)
+        return grievance_service.search(query, search_term)
 
     def on_model_change(self, form, model, is_created):
         g.changed = grievance_service.after_staff_edit(

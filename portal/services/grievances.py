@@ -3,11 +3,14 @@ together, and the caller saves once."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+
+from mongoengine import Q
 
 from portal.domain.contacts import callback_status
 from portal.domain.retention import retain_until
-from portal.models import OPEN_STATUSES, Grievance, User
+from portal.models import OPEN_STATUSES, Grievance, Provider, User
 from portal.models.grievance import ContactAttempt, Escalation, Narrative
 from portal.services import alerts, clocks, history, repeats
 
@@ -281,3 +284,28 @@ def reopen(grievance: Grievance, *, by: User, now: datetime, reason: str) -> Non
     clocks.settle(grievance, now)
     grievance.updated_at = now
     grievance.save()
+
+
+REFERENCE = re.compile(r"^G-\d{4}-\d{1,9}$", re.IGNORECASE)
+NPI = re.compile(r"^\d{10}$")
+
+
+def search(query, term: str):
+    """Find records the way staff ask: a reference, a member ID or an NPI is an exact,
+    indexed match; anything else looks in member and provider names."""
+    term = term.strip()
+    if not term:
+        return query
+    if REFERENCE.match(term):
+        return query.filter(reference=term.upper())
+    if NPI.match(term):
+        return query.filter(provider__in=list(Provider.objects(npi=term).scalar("pk")))
+    by_id = query.clone().filter(member__member_id__in=list({term, term.upper()}))
+    if by_id.count():
+        return by_id
+    providers = list(Provider.objects(name__icontains=term).scalar("pk"))
+    return query.filter(
+        Q(member__name__icontains=term)
+        | Q(provider_name__icontains=term)
+        | Q(provider__in=providers)
+    )
