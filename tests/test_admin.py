@@ -259,10 +259,16 @@ def test_search_finds_member_name_or_id_and_provider_name_or_npi(live_server, pr
 
     moment = datetime(2026, 3, 2, 15, tzinfo=UTC)
     office = Provider(name="Harbor Family Dentistry", npi="1987654321").save()
-    first = submit(programs["ct-dental"], Intake(description="a", member_name="Ana Quintero",
-                                                 member_id="CT44556"), moment)
-    second = submit(programs["ct-dental"], Intake(description="b", member_name="Bo Lund",
-                                                  provider_name="Elm Street Clinic"), moment)
+    first = submit(
+        programs["ct-dental"],
+        Intake(description="a", member_name="Ana Quintero", member_id="CT44556"),
+        moment,
+    )
+    second = submit(
+        programs["ct-dental"],
+        Intake(description="b", member_name="Bo Lund", provider_name="Elm Street Clinic"),
+        moment,
+    )
     second.provider = office
     second.save()
     session = login(live_server, "csr@staff.test", PASSWORD)
@@ -289,6 +295,7 @@ def test_my_records_filter(live_server, programs, staff):
     assign(mine, staff["csr"], by=staff["manager"], now=moment)
     assign(theirs, staff["dhcs"], by=staff["manager"], now=moment)
     session = login(live_server, "csr@staff.test", PASSWORD)
-    page = session.get(f"{live_server}/admin/grievance/",
-                       params={"flt0_assigned_to_me_is": "1"}).text
+    page = session.get(
+        f"{live_server}/admin/grievance/", params={"flt0_assigned_to_me_is": "1"}
+    ).text
     assert mine.reference in page and theirs.reference not in page

@@ -1,0 +1,67 @@
+"""A manager in a real browser: sign in, filter, open a record, log a call, resolve it."""
+
+from datetime import UTC, datetime, timedelta
+
+from portal.models import Grievance
+from portal.services.clocks import refresh_overdue
+from portal.services.intake import Intake, submit
+from tests.browser import browser, shots  # noqa: F401 - fixtures
+
+PASSWORD = "correct horse battery"
+
+
+def test_manager_works_a_record_in_the_browser(live_server, programs, staff, browser, shots):  # noqa: F811
+    now = datetime.now(UTC)
+    late = submit(
+        programs["ct-dental"],
+        Intake(
+            description="<img src=x onerror=alert(1)> The front desk was rude.",
+            member_name="Browser Member",
+            level="I",
+        ),
+        now - timedelta(days=120),
+    )
+    fresh = submit(programs["ct-dental"], Intake(description="fresh"), now)
+    refresh_overdue(now)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{live_server}/admin/")
+    assert "/login" in page.url
+    page.fill("#email", "manager@staff.test")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("text=What needs you now")
+    shots(page, "home")
+
+    page.click("text=Overdue, all open records")
+    page.wait_for_selector(f"text={late.reference}")
+    assert fresh.reference not in page.content()
+    shots(page, "overdue-list")
+
+    page.click(f"a:has-text('{late.reference}')")
+    page.wait_for_selector("text=Work this record")
+    assert page.locator("text=<img src=x onerror=alert(1)> The front desk was rude.").count()
+    shots(page, "record")
+
+    contact = page.locator("form.action-contact")
+    contact.locator("select[name='contact-with_whom']").select_option("member")
+    contact.locator("select[name='contact-channel']").select_option("phone")
+    contact.locator("select[name='contact-outcome']").select_option("reached")
+    contact.locator("input[name='contact-note']").fill("Apologised; will follow up.")
+    contact.locator("button[type=submit]").click()
+    page.wait_for_selector("text=Contact attempt recorded.")
+    shots(page, "contact-recorded")
+
+    resolve = page.locator("form.action-resolve")
+    resolve.locator("textarea[name='resolve-summary']").fill("Spoke with the office manager.")
+    resolve.locator("input[value='yes']").check()
+    resolve.locator("button[type=submit]").click()
+    page.wait_for_selector("text=Resolved.")
+    shots(page, "resolved")
+
+    stored = Grievance.objects.get(pk=late.pk)
+    assert stored.status == "resolved" and stored.contact_attempts[0].outcome == "reached"
+    assert dialogs == []  # the member's markup never ran
+    page.close()
