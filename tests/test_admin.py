@@ -178,6 +178,10 @@ def test_home_counts_link_to_filtered_lists(live_server, programs, staff):
     assert late.reference in overdue and fresh.reference not in overdue
     level3 = session.get(live_server + links["Level III, open"]).text
     assert late.reference in level3 and fresh.reference not in level3
+    unassigned = session.get(live_server + links["Unassigned, open"]).text
+    assert late.reference in unassigned and fresh.reference in unassigned
+    assert 'id="weekly-chart"' in home.text and "chart.umd.min.js" in home.text
+    assert session.get(f"{live_server}/static/vendor/chartjs/chart.umd.min.js").status_code == 200
 
 
 def test_every_grievance_filter_answers(app, live_server, programs, staff):

@@ -32,7 +32,7 @@ from portal.models import (
     User,
 )
 from portal.runtime import runtime
-from portal.services import audit, users
+from portal.services import audit, dashboard, users
 from portal.services import clocks as clock_service
 from portal.services import grievances as grievance_service
 from portal.services import history as history_service
@@ -83,6 +83,27 @@ def _utc(view, value, name):
 
 
 YES_NO = [("1", "Yes"), ("0", "No")]
+
+
+class AtRisk(BaseMongoEngineFilter):
+    """Open, not yet overdue, with something due within the next 24 hours."""
+
+    def apply(self, query, value):
+        soon = utcnow() + dashboard.AT_RISK_WINDOW
+        if value == "1":
+            return query.filter(is_open=True, overdue=False, next_due_at__lte=soon)
+        return query
+
+    def operation(self):
+        return "is"
+
+
+class Unassigned(BaseMongoEngineFilter):
+    def apply(self, query, value):
+        return query.filter(assignee=None) if value == "1" else query.filter(assignee__ne=None)
+
+    def operation(self):
+        return "is"
 
 
 class AssignedToMe(BaseMongoEngineFilter):
@@ -157,16 +178,13 @@ class HomeView(AdminIndexView):
     @expose("/")
     def index(self):
         """Show counts of what needs attention, each linking to its list."""
-        user = current_user._get_current_object()
-        counts = {
-            "mine_open": Grievance.objects.assigned_to(user).count(),
-            "mine_overdue": Grievance.objects(assignee=user, is_open=True, overdue=True).count(),
-            "overdue": Grievance.objects(is_open=True, overdue=True).count(),
-            "level3": Grievance.objects(is_open=True, level="III").count(),
-            "unassigned": Grievance.objects(is_open=True, assignee=None).count(),
-            "open": Grievance.objects.open().count(),
-        }
-        return self.render("admin/home.html", counts=counts)
+        now = utcnow()
+        return self.render(
+            "admin/home.html",
+            counts=dashboard.counts(current_user._get_current_object(), now),
+            completeness=dashboard.last_month_completeness(now),
+            weekly=dashboard.weekly(now),
+        )
 
 
 def _local(model, value) -> str:
@@ -273,6 +291,8 @@ class GrievanceView(SecureModelView):
         BooleanEqualFilter(column="overdue", name="Overdue"),
         BooleanEqualFilter(column="is_open", name="Open"),
         AssignedToMe(column="assignee", name="Assigned to me", options=YES_NO),
+        AtRisk(column="next_due_at", name="At risk", options=YES_NO),
+        Unassigned(column="assignee", name="Unassigned", options=YES_NO),
     )
     column_formatters = {
         "reference": _reference_link,

@@ -167,6 +167,7 @@ class Grievance(me.Document):
             "member.member_id",
             "status",
             ("provider", "level", "received_at"),
+            "resolved_at",
         ],
     }
 

@@ -57,3 +57,18 @@ def test_clock_states():
     assert clock_state(due, None, False, due - timedelta(days=3), window) == "running"
     assert clock_state(due, None, True, due + timedelta(days=3), window) == "paused"
     assert clock_state(due, due, False, due + timedelta(days=3), window) == "met"
+
+
+def test_weeks_count_by_monday():
+    from portal.domain.weeks import count_by_week, week_starts
+
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)  # a Wednesday
+    starts = week_starts(now, 3)
+    assert [str(d) for d in starts] == ["2026-11-09", "2026-11-16", "2026-11-23"]
+    moments = [
+        datetime(2026, 11, 9, tzinfo=UTC),
+        datetime(2026, 11, 22, 23, tzinfo=UTC),
+        datetime(2026, 11, 25, tzinfo=UTC),
+        datetime(2026, 11, 1, tzinfo=UTC),
+    ]
+    assert count_by_week(moments, starts) == [1, 1, 1]
