@@ -136,3 +136,14 @@ def test_search_terms_stay_out_of_the_audit_trail(live_server, programs, staff):
     event = AuditEvent.objects.get(action="export")
     assert event.detail["searched"] is True
     assert "Jane Doe" not in str(event.to_mongo())
+
+
+def test_every_page_carries_the_security_headers(client, programs):
+    for url in ("/", "/complaint", "/login", "/admin/"):
+        response = client.get(url)
+        policy = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy
+        assert "'unsafe-inline'" not in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+    assert client.get("/complaint").headers["Cache-Control"] == "no-store"

@@ -5,6 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin import views
+from portal.security import csp_nonce
 
 
 def init_admin(app: Flask) -> Admin:
@@ -13,6 +14,7 @@ def init_admin(app: Flask) -> Admin:
         name="Grievance portal",
         index_view=views.HomeView(name="Home", url="/admin"),
         theme=Bootstrap4Theme(swatch="default"),
+        csp_nonce_generator=csp_nonce,
     )
     admin.add_view(views.GrievanceView(views.Grievance, name="Grievances", endpoint="grievance"))
     admin.add_view(views.ProviderView(views.Provider, name="Providers", endpoint="provider"))

@@ -225,6 +225,22 @@ def _part(template: str, **context) -> Markup:
     return Markup(render_template(template, **context))  # noqa: S704 - autoescaped output
 
 
+def _contacts(view, context, model, name):
+    row = Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>")
+    rows = Markup("").join(
+        row.format(
+            _local(model, a.at),
+            a.with_whom,
+            a.channel,
+            a.outcome,
+            a.by.name if a.by else "",
+            a.note or "",
+        )
+        for a in sorted(model.contact_attempts, key=lambda a: a.at, reverse=True)
+    )
+    return Markup('<table class="table table-sm contacts">{}</table>').format(rows)
+
+
 def _clocks(view, context, model, name):
     return _part(
         "admin/parts/clocks.html",
@@ -301,6 +317,7 @@ class GrievanceView(SecureModelView):
         "overdue": _overdue_badge,
         "narratives": _narratives,
         "clocks": _clocks,
+        "contact_attempts": _contacts,
         "history": _history,
         "repeat_flag": lambda v, c, m, n: "flagged for Level II review" if m.repeat_flag else "",
         "provider": lambda v, c, m, n: m.provider.name if m.provider else (m.provider_name or ""),
@@ -317,6 +334,7 @@ class GrievanceView(SecureModelView):
         "escalation_tier",
         "clocks",
         "narratives",
+        "contact_attempts",
         "resolution",
         "resolved_at",
         "repeat_flag",
@@ -332,21 +350,12 @@ class GrievanceView(SecureModelView):
         "assignee",
         "team",
         "provider",
-        "narratives",
-        "contact_attempts",
         "resolution",
         "substantiated",
         "substantiation_reason",
     )
-    form_subdocuments = {
-        "narratives": {"form_subdocuments": {None: {"form_columns": ("at", "kind", "text")}}},
-        "contact_attempts": {
-            "form_subdocuments": {
-                None: {"form_columns": ("at", "with_whom", "channel", "outcome", "note")}
-            }
-        },
-    }
-
+    # Narratives and contact attempts are append-only: they are added by the actions on the
+    # record's screen, never edited in place.
     details_template = "admin/grievance_details.html"
     export_types = ["csv", "xlsx"]
     export_max_rows = 50_000
