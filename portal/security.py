@@ -5,7 +5,6 @@ import secrets
 
 from flask import Flask, g, request
 
-
 # Flask-Admin's filter menu items carry onclick="return false;", a no-op allowed by its exact
 # hash and nothing else. (Its href="javascript:void(0)" links stay blocked: clicking them
 # does nothing either way, and the browser notes it in the console.)
