@@ -7,7 +7,17 @@ from urllib.parse import urlsplit
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -15,10 +25,11 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.clock import utcnow
 from portal.models import User
-from portal.services import audit, users
+from portal.services import audit, twofactor, users
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
+PENDING_SECONDS = 5 * 60  # between the password and the code
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -67,15 +78,93 @@ def login():
             return render_template("auth/login.html", form=form), 429
         user = User.objects(email=email, active=True).first()
         if user is not None and user.check_password(form.password.data):
-            session.clear()  # a fresh session at login
-            login_user(user)
-            session.permanent = True
-            session["login_at"] = session["seen_at"] = now.timestamp()
-            audit.record("login", now, actor=user, ip=request.remote_addr)
-            return redirect(safe_next(request.args.get("next")))
+            target = safe_next(request.args.get("next"))
+            if user.totp_enabled:
+                # The password is right; the session is not signed in until the code is.
+                session.clear()
+                session["pending_user"] = str(user.pk)
+                session["pending_at"] = now.timestamp()
+                session["pending_next"] = target
+                return redirect(url_for("auth.code"))
+            _sign_in(user, now, second_factor=False)
+            return redirect(target)
         audit.record("login failed", now, actor_email=email, ip=request.remote_addr)
         flash("That e-mail and password do not match an active account.", "error")
     return render_template("auth/login.html", form=form)
+
+
+def _sign_in(user: User, now, *, second_factor: bool) -> None:
+    session.clear()  # a fresh session at sign-in
+    login_user(user)
+    session.permanent = True
+    session["login_at"] = session["seen_at"] = now.timestamp()
+    audit.record(
+        "login", now, actor=user, ip=request.remote_addr, detail={"second_factor": second_factor}
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "6-digit code from your authenticator app",
+        validators=[DataRequired("Type the code."), Length(max=10)],
+    )
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code():
+    """Second step of signing in: the code from the authenticator app."""
+    now = utcnow()
+    pending, started = session.get("pending_user"), session.get("pending_at", 0)
+    user = load_user(pending) if pending else None
+    if user is None or now.timestamp() - started > PENDING_SECONDS:
+        session.clear()
+        flash("Please sign in again.", "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            ok = twofactor.check(user, form.code.data, now)
+        except users.AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("auth/code.html", form=form), 429
+        if ok:
+            target = session.get("pending_next") or "/admin/"
+            _sign_in(user, now, second_factor=True)
+            return redirect(target)
+        form.code.errors.append("That code is not right. Use the newest code in the app.")
+    return render_template("auth/code.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Turn on the second factor: scan the code, type one code back."""
+    user = current_user._get_current_object()
+    secret = session.get("enrol_secret") or twofactor.new_secret()
+    session["enrol_secret"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            twofactor.enrol(user, secret, form.code.data, utcnow())
+        except users.AccountError as exc:
+            form.code.errors.append(str(exc))
+        else:
+            session.pop("enrol_secret", None)
+            flash(
+                "The second factor is on. You will be asked for a code at each sign-in.", "success"
+            )
+            return redirect("/admin/")
+    return render_template(
+        "auth/two_factor.html",
+        form=form,
+        secret=secret,
+        qr=twofactor.qr_code(secret, user.email),
+        required=twofactor.required(user, _admin_totp_required()),
+    )
+
+
+def _admin_totp_required() -> bool:
+    return current_app.config["ADMIN_TOTP_REQUIRED"]
 
 
 def _session_expired() -> str | None:
@@ -144,6 +233,12 @@ def init_app(app: Flask) -> None:
                 "auth.logout",
             ):
                 return redirect(url_for("auth.change_password"))
+            if (
+                twofactor.required(current_user, _admin_totp_required())
+                and not current_user.totp_enabled
+                and request.endpoint not in ("auth.two_factor", "auth.logout")
+            ):
+                return redirect(url_for("auth.two_factor"))
         return None
 
     login_manager.init_app(app)

@@ -35,6 +35,8 @@ def from_environment(instance_path: Path) -> dict:
         # Links in e-mail point here; staff reach the admin under it.
         "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '5000')}"),
         "PORTAL_ENV": env("PORTAL_ENV", "development"),
+        # Administrators need a second factor (TOTP); "0" turns the rule off for a deployment.
+        "ADMIN_TOTP_REQUIRED": env("ADMIN_TOTP_REQUIRED", "1") != "0",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env("PORTAL_ENV") == "production",

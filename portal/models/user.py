@@ -18,6 +18,11 @@ class User(me.Document):
     roles = me.ListField(me.StringField(choices=ROLES))
     active = me.BooleanField(default=True)
     must_change_password = me.BooleanField(default=False)
+    # Second factor (TOTP). Required for administrators unless exempt, which only the demo
+    # data sets, so that `make run` stays one step.
+    totp_secret = me.StringField()
+    totp_enabled = me.BooleanField(default=False)
+    totp_exempt = me.BooleanField(default=False)
     team = me.StringField(max_length=80)
     manager = me.ReferenceField("self")
     programs = me.ListField(me.ReferenceField("Program"))
