@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grievance.export": LEADS | {"auditor"},
     # Member names and IDs in an export: those who answer for the record universe.
     "grievance.export_phi": frozenset({"manager", "director", "auditor", "admin"}),
+    "grievance.hold": frozenset({"manager", "director", "admin"}),
     "audit.view": frozenset({"auditor", "director", "admin"}),
     "provider.view": STAFF,
     "provider.edit": frozenset({"provider_relations", "manager", "admin"}),

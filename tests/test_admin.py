@@ -304,3 +304,27 @@ def test_my_records_filter(live_server, programs, staff):
         f"{live_server}/admin/grievance/", params={"flt0_assigned_to_me_is": "1"}
     ).text
     assert mine.reference in page and theirs.reference not in page
+
+
+def test_provider_page_lists_its_grievances_and_open_caps(live_server, programs, staff):
+    from portal.models import Provider
+
+    office = Provider(name="Summit Dental Arts", npi="1112223334").save()
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="x", level="II"),
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+    grievance.provider = office
+    from portal.services.grievances import record_event
+
+    record_event(
+        grievance,
+        "site visit",
+        by=staff["provider_relations"],
+        now=datetime(2026, 3, 4, 15, tzinfo=UTC),
+    )
+    session = login(live_server, "provider_relations@staff.test", PASSWORD)
+    page = session.get(f"{live_server}/admin/provider/details/?id={office.pk}").text
+    assert grievance.reference in page
+    assert "1 open corrective action plan;" in page

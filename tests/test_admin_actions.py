@@ -198,3 +198,50 @@ def test_pause_resume_and_extend_from_the_screen(live_server, programs, staff):
         c for c in Grievance.objects.get(pk=grievance.pk).clocks if c.name == "resolution"
     ).due_at
     assert (after - before).days == 14
+
+
+def test_legal_hold_by_a_manager_only(live_server, programs, staff):
+    grievance = submit(
+        programs["ct-dental"], Intake(description="x"), datetime.now(UTC) - timedelta(hours=1)
+    )
+    supervisor = login(live_server, "supervisor@staff.test", PASSWORD)
+    assert _act(supervisor, live_server, grievance, "hold", reason="x").status_code == 403
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    done = _act(manager, live_server, grievance, "hold", reason="Litigation request 2026-114")
+    assert "Legal hold on." in done.text
+    assert Grievance.objects.get(pk=grievance.pk).legal_hold
+    done = _act(manager, live_server, grievance, "hold", reason="Matter closed")
+    assert "Legal hold lifted." in done.text
+    assert [h.action for h in Grievance.objects.get(pk=grievance.pk).history][-2:] == [
+        "legal hold on",
+        "legal hold lifted",
+    ]
+
+
+def test_extra_posted_fields_change_nothing(live_server, programs, staff):
+    grievance = submit(
+        programs["ct-dental"], Intake(description="x"), datetime.now(UTC) - timedelta(hours=1)
+    )
+    original = Grievance.objects.get(pk=grievance.pk)  # as stored (milliseconds)
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    url = f"{live_server}/admin/grievance/edit/?id={grievance.pk}"
+    form = manager.get(url).text
+    manager.post(
+        url,
+        data={
+            "csrf_token": csrf_token(form),
+            "status": "in_progress",
+            # not on the form: must be ignored
+            "reference": "G-1999-000001",
+            "legal_hold": "y",
+            "retain_until": "2000-01-01",
+            "history": "[]",
+            "is_open": "",
+            "created_at": "2000-01-01",
+        },
+    )
+    stored = Grievance.objects.get(pk=grievance.pk)
+    assert stored.status == "in_progress"
+    assert stored.reference == grievance.reference and not stored.legal_hold
+    assert stored.retain_until == original.retain_until and stored.is_open
+    assert [h.action for h in stored.history] == ["received", "edited"]

@@ -217,6 +217,11 @@ def run(
     if name == "withdraw":
         grievances.withdraw(grievance, by=user, now=now, reason=form.reason.data)
         return "Withdrawn."
+    if name == "hold":
+        grievances.set_legal_hold(
+            grievance, on=not grievance.legal_hold, by=user, now=now, reason=form.reason.data
+        )
+        return "Legal hold on." if grievance.legal_hold else "Legal hold lifted."
     if name == "reopen":
         grievances.reopen(grievance, by=user, now=now, reason=form.reason.data)
         return "Reopened."
@@ -252,6 +257,7 @@ ACTIONS: dict[str, tuple[type[FlaskForm], str, str, str]] = {
     "close": (ReasonForm, "grievance.manage", "Close", "resolved"),
     "withdraw": (ReasonForm, "grievance.manage", "Withdraw", "open"),
     "reopen": (ReasonForm, "grievance.manage", "Reopen", "closed"),
+    "hold": (ReasonForm, "grievance.hold", "Legal hold on / off", "any"),
 }
 
 

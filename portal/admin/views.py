@@ -23,6 +23,7 @@ from portal.access import can
 from portal.admin import actions
 from portal.clock import utcnow
 from portal.models import (
+    OPEN_STATUSES,
     AuditEvent,
     CompletenessResult,
     Grievance,
@@ -241,6 +242,30 @@ def _contacts(view, context, model, name):
     return Markup('<table class="table table-sm contacts">{}</table>').format(rows)
 
 
+PROVIDER_RECORDS_SHOWN = 200
+
+
+def _provider_records(provider):
+    records = list(
+        Grievance.objects(provider=provider)
+        .only("reference", "received_at", "level", "type", "status", "repeat_flag", "clocks")
+        .order_by("-received_at")
+        .limit(PROVIDER_RECORDS_SHOWN)
+    )
+    open_caps = sum(
+        1
+        for g in records
+        for c in g.clocks
+        if c.met_by == "cap received" and c.met_at is None and g.status in OPEN_STATUSES
+    )
+    return _part(
+        "admin/parts/provider_records.html",
+        rows=records,
+        open_caps=open_caps,
+        limit=PROVIDER_RECORDS_SHOWN,
+    )
+
+
 def _clocks(view, context, model, name):
     return _part(
         "admin/parts/clocks.html",
@@ -339,6 +364,7 @@ class GrievanceView(SecureModelView):
         "resolved_at",
         "repeat_flag",
         "retain_until",
+        "legal_hold",
         "history",
     )
     form_columns = (
@@ -489,12 +515,14 @@ class ProviderView(SecureModelView):
     view_permission = "provider.view"
     edit_permission = "provider.edit"
     column_list = ("name", "npi", "office", "city", "program", "review_flag")
-    column_labels = {"review_flag": "Level II review"}
     column_searchable_list = ("name", "npi")
     column_filters = (BooleanEqualFilter(column="review_flag", name="Flagged for review"),)
     column_formatters = {
         "review_flag": lambda v, c, m, n: m.review_flag_reason if m.review_flag else "",
+        "grievances": lambda v, c, m, n: _provider_records(m),
     }
+    column_details_list = ("name", "npi", "office", "city", "program", "review_flag", "grievances")
+    column_labels = {"review_flag": "Level II review", "grievances": "Grievances"}
     form_columns = ("name", "npi", "office", "city", "program", "review_flag", "review_flag_reason")
 
     @property

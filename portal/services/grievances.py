@@ -309,3 +309,24 @@ def search(query, term: str):
         | Q(provider_name__icontains=term)
         | Q(provider__in=providers)
     )
+
+
+def set_legal_hold(grievance: Grievance, *, on: bool, by: User, now: datetime, reason: str) -> None:
+    """A legal hold keeps the record past its retention date, until it is lifted."""
+    if not reason or not reason.strip():
+        raise ActionError("say why (the matter or request behind the hold)")
+    if grievance.legal_hold == on:
+        raise ActionError(
+            "the record is on legal hold already" if on else "the record is not on legal hold"
+        )
+    grievance.legal_hold = on
+    history.add(
+        grievance,
+        by,
+        "legal hold on" if on else "legal hold lifted",
+        now,
+        reason.strip(),
+        {"legal_hold": (not on, on)},
+    )
+    grievance.updated_at = now
+    grievance.save()
