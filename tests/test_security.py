@@ -147,3 +147,63 @@ def test_every_page_carries_the_security_headers(client, programs):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
     assert client.get("/complaint").headers["Cache-Control"] == "no-store"
+
+
+def test_redirects_never_leave_the_site(live_server, programs, staff):
+    from tests.helpers import login as sign_in
+
+    grievance = submit(
+        programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
+    )
+    manager = sign_in(live_server, "manager@staff.test", PASSWORD)
+    host = live_server.split("//", 1)[1]
+    for target in (
+        f"http://{host}\\@evil.example",
+        "//evil.example/x",
+        "http://evil.example/",
+        "https:evil.example",
+        "/\\evil.example",
+    ):
+        url = f"{live_server}/admin/grievance/edit/?id={grievance.pk}"
+        form = manager.get(url, params={"url": target}).text
+        answer = manager.post(
+            url,
+            params={"url": target},
+            allow_redirects=False,
+            data={"csrf_token": csrf_token(form), "status": "received"},
+        )
+        assert answer.status_code == 302, target
+        location = answer.headers["Location"]
+        assert "evil.example" not in location, (target, location)
+
+
+def test_records_are_never_hard_deleted(live_server, programs, staff):
+    from portal.models import Grievance
+    from tests.helpers import login as sign_in
+
+    grievance = submit(
+        programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
+    )
+    admin = sign_in(live_server, "admin@staff.test", PASSWORD)
+    token = csrf_token(admin.get(f"{live_server}/login").text)
+    answer = admin.post(
+        f"{live_server}/admin/grievance/delete/",
+        data={"id": str(grievance.pk), "csrf_token": token},
+    )
+    assert answer.status_code == 403
+    assert Grievance.objects(pk=grievance.pk).count() == 1
+
+
+def test_record_changes_are_searchable_in_the_audit_trail(live_server, programs, staff):
+    from portal.services.grievances import escalate
+    from tests.helpers import login as sign_in
+
+    grievance = submit(
+        programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
+    )
+    escalate(grievance, by=staff["csr"], now=datetime(2026, 3, 3, tzinfo=UTC), reason="upset")
+    auditor = sign_in(live_server, "auditor@staff.test", PASSWORD)
+    page = auditor.get(f"{live_server}/admin/audit/", params={"search": grievance.reference})
+    assert "record escalated" in page.text and "record received" in page.text
+    event = AuditEvent.objects.get(action="record escalated")
+    assert event.detail == {"fields": ["status", "tier"]} and event.actor == staff["csr"]

@@ -160,8 +160,10 @@ class SecureModelView(ModelView):
             self.can_edit if name != "create_view" else self.can_create
         ):
             forbidden()
-        if (name == "export" and not self.can_export) or (
-            name == "details_view" and not self.can_view_details
+        if (
+            (name == "delete_view" and not self.can_delete)
+            or (name == "export" and not self.can_export)
+            or (name == "details_view" and not self.can_view_details)
         ):
             forbidden()
         return None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from portal.models import Grievance, User
 from portal.models.grievance import HistoryEntry
+from portal.services import audit
 
 
 def _ms(moment: datetime) -> datetime:
@@ -55,6 +56,15 @@ def add(
     previous = grievance.history[-1].hash if grievance.history else ""
     entry.hash = _digest(previous, entry)
     grievance.history.append(entry)
+    # Auditors search every record's changes in one place: which record, who, what, and the
+    # names of the fields (values stay in the record, where the role checks apply).
+    audit.record(
+        f"record {action}",
+        entry.at,
+        actor=by,
+        target=grievance.reference,
+        detail={"fields": sorted(entry.changes)} if entry.changes else {},
+    )
     return entry
 
 
