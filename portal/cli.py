@@ -12,6 +12,16 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command
 
 
+def _log_to_stderr() -> None:
+    """Operational logs for the long-running commands: ids and counts, never member data
+    (tests plant canary names and IDs and read these logs back)."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(run_command)
     app.cli.add_command(serve_command)
@@ -64,6 +74,8 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     from portal.supervisor import port_is_free
 
+    _log_to_stderr()
+
     if not port_is_free(host, port):
         raise click.ClickException(f"port {port} on {host} is in use; choose another with --port")
     waitress.serve(
@@ -80,6 +92,7 @@ def worker_command(burst: bool) -> None:
     from portal.queue import QUEUES
     from portal.runtime import runtime
 
+    _log_to_stderr()
     connection = runtime().redis(start=True)
     Worker(list(QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
 

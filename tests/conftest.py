@@ -242,9 +242,14 @@ def _live_server(portal_env):
     import requests
 
     port = free_port()
+    # Everything the server prints is kept, so tests can check that logs hold no member data.
+    log_path = Path(portal_env["PORTAL_INSTANCE_PATH"]) / "live-server.log"
+    log = open(log_path, "a")  # noqa: SIM115 - closed in teardown below
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--port", str(port), "--threads", "8"],
         env=portal_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -256,9 +261,19 @@ def _live_server(portal_env):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("`portal serve` did not start") from None
             time.sleep(0.1)
-    yield url
+    yield LiveServer(url, log_path)
     process.terminate()
     process.wait(timeout=15)
+    log.close()
+
+
+class LiveServer(str):
+    """The server's base URL (a str, as tests use it), with its log file."""
+
+    def __new__(cls, url, log_path):
+        made = super().__new__(cls, url)
+        made.log_path = log_path
+        return made
 
 
 @pytest.fixture

@@ -207,3 +207,25 @@ def test_record_changes_are_searchable_in_the_audit_trail(live_server, programs,
     assert "record escalated" in page.text and "record received" in page.text
     event = AuditEvent.objects.get(action="record escalated")
     assert event.detail == {"fields": ["status", "tier"]} and event.actor == staff["csr"]
+
+
+def test_member_details_in_urls_and_forms_stay_out_of_the_server_log(live_server, programs, staff):
+    from tests.helpers import file_complaint
+    from tests.helpers import login as sign_in
+
+    canary_name, canary_id = "Zebulon Canarywood", "CANARY778899"
+    file_complaint(
+        live_server,
+        member_name=canary_name,
+        member_id=canary_id,
+        description="Canary narrative text",
+    )
+    manager = sign_in(live_server, "manager@staff.test", PASSWORD)
+    manager.get(f"{live_server}/admin/grievance/", params={"search": canary_name})
+    manager.get(f"{live_server}/admin/grievance/", params={"search": canary_id})
+    manager.get(f"{live_server}/admin/grievance/export/csv/")
+    manager.get(f"{live_server}/admin/grievance/", params={"flt0_level_equals": canary_id})
+    log = live_server.log_path.read_text()
+    assert "stored for program ct-dental" in log  # the server does log, just not members
+    for canary in (canary_name, "Canarywood", canary_id, "Canary narrative"):
+        assert canary not in log
