@@ -328,3 +328,12 @@ def test_provider_page_lists_its_grievances_and_open_caps(live_server, programs,
     page = session.get(f"{live_server}/admin/provider/details/?id={office.pk}").text
     assert grievance.reference in page
     assert "1 open corrective action plan;" in page
+
+
+def test_program_filter(live_server, programs, staff):
+    moment = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    ct = submit(programs["ct-dental"], Intake(description="a"), moment)
+    co = submit(programs["co-cma"], Intake(description="b"), moment)
+    session = login(live_server, "csr@staff.test", PASSWORD)
+    page = session.get(f"{live_server}/admin/grievance/", params={"flt0_program_is": "co-cma"}).text
+    assert co.reference in page and ct.reference not in page

@@ -85,6 +85,12 @@ def test_a_manager_takes_a_record_from_received_to_closed(live_server, programs,
     assert all(h.by.pk == staff["manager"].pk for h in stored.history[1:])
     details = manager.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}").text
     assert "Reopen" in details and "Record a contact attempt" not in details
+    done = _act(manager, live_server, grievance, "reopen", reason="member called back")
+    assert "Reopened." in done.text
+    done = _act(manager, live_server, grievance, "event", event="state referral")
+    assert "Recorded: state referral." in done.text
+    last = Grievance.objects.get(pk=grievance.pk).history[-1]
+    assert (last.action, last.detail.split(" on ")[0]) == ("step", "state referral")
 
 
 def test_bad_action_input_gets_a_message_and_changes_nothing(live_server, programs, staff):

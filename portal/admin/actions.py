@@ -28,6 +28,7 @@ EVENT_CHOICES = (
     "office contacted",
     "mco contacted",
     "department report",
+    "state referral",
 )
 NOTE_KINDS = ("note", "investigation", "contact")
 

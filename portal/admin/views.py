@@ -86,6 +86,20 @@ def _utc(view, value, name):
 YES_NO = [("1", "Yes"), ("0", "No")]
 
 
+class InProgram(BaseMongoEngineFilter):
+    """The program, by slug (options read from the programs when the list is shown)."""
+
+    def apply(self, query, value):
+        return query.filter(program__in=list(Program.objects(slug=value).scalar("pk")))
+
+    def operation(self):
+        return "is"
+
+
+def _program_options():
+    return [(p.slug, p.name) for p in Program.objects.only("slug", "name").order_by("name")]
+
+
 class AtRisk(BaseMongoEngineFilter):
     """Open, not yet overdue, with something due within the next 24 hours."""
 
@@ -334,6 +348,7 @@ class GrievanceView(SecureModelView):
         BooleanEqualFilter(column="overdue", name="Overdue"),
         BooleanEqualFilter(column="is_open", name="Open"),
         AssignedToMe(column="assignee", name="Assigned to me", options=YES_NO),
+        InProgram(column="program", name="Program", options=_program_options),
         AtRisk(column="next_due_at", name="At risk", options=YES_NO),
         Unassigned(column="assignee", name="Unassigned", options=YES_NO),
     )

@@ -21,6 +21,7 @@ EVENTS = (
     "follow up",
     "alert sent",
     "department report",
+    "state referral",  # referred to the state agency (e.g. DSS) for review
     "resolved",
 )
 

@@ -123,8 +123,12 @@ def add_narrative(grievance: Grievance, *, by: User, now: datetime, kind: str, t
 
 
 def record_event(grievance: Grievance, event: str, *, by: User, now: datetime, at=None):
-    """A step done outside a contact attempt: site visit, CAP received, follow-up, report."""
-    said = clocks.record_event(grievance, event, at or now, by, now)
+    """A step done outside a contact attempt: site visit, CAP received, follow-up, report,
+    referral to the state agency. The step is in the history whether or not a clock
+    follows it."""
+    when = at or now
+    history.add(grievance, by, "step", now, f"{event} on {when:%Y-%m-%d %H:%M} UTC")
+    said = clocks.record_event(grievance, event, when, by, now)
     grievance.updated_at = now
     grievance.save()
     return said
