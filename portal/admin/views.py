@@ -95,9 +95,19 @@ class InProgram(BaseMongoEngineFilter):
     def operation(self):
         return "is"
 
+    def get_options(self, view):
+        # Flask-Admin reads options when the app starts; these are read when the list is
+        # shown, so the app starts without touching the store and sees new programs.
+        return _ProgramOptions()
 
-def _program_options():
-    return [(p.slug, p.name) for p in Program.objects.only("slug", "name").order_by("name")]
+
+class _ProgramOptions:
+    def __iter__(self):
+        programs = Program.objects.only("slug", "name").order_by("name")
+        return iter([(p.slug, p.name) for p in programs])
+
+    def __bool__(self):
+        return True
 
 
 class AtRisk(BaseMongoEngineFilter):
@@ -348,7 +358,7 @@ class GrievanceView(SecureModelView):
         BooleanEqualFilter(column="overdue", name="Overdue"),
         BooleanEqualFilter(column="is_open", name="Open"),
         AssignedToMe(column="assignee", name="Assigned to me", options=YES_NO),
-        InProgram(column="program", name="Program", options=_program_options),
+        InProgram(column="program", name="Program"),
         AtRisk(column="next_due_at", name="At risk", options=YES_NO),
         Unassigned(column="assignee", name="Unassigned", options=YES_NO),
     )
