@@ -207,10 +207,11 @@ TRACKED = (
 
 
 def after_staff_edit(grievance: Grievance, by: User, now: datetime) -> set[str]:
-    """An edit in the admin's form: history, clocks and derived fields follow, as they would
-    through the verbs above. Runs before the admin saves the record; returns the names of the
-    fields that changed (after a change of level or provider, `after_classification` runs
-    once the record is saved)."""
+    """An edit in the admin's form (status, classification, assignee, provider, resolution;
+    narratives and contact attempts come only through the actions): history, clocks and
+    derived fields follow, as they would through the verbs above. Runs before the admin saves
+    the record; returns the names of the fields that changed (after a change of level or
+    provider, `after_classification` runs once the record is saved)."""
     stored = Grievance.objects(pk=grievance.pk).first()
     if stored is None:
         return set()
@@ -219,8 +220,6 @@ def after_staff_edit(grievance: Grievance, by: User, now: datetime) -> set[str]:
         for name in TRACKED
         if getattr(stored, name) != getattr(grievance, name)
     }
-    for narrative in grievance.narratives[len(stored.narratives) :]:
-        narrative.by = narrative.by or by
     if changes:
         history.add(grievance, by, "edited", now, changes=changes)
     grievance.is_open = grievance.status in OPEN_STATUSES
@@ -231,10 +230,6 @@ def after_staff_edit(grievance: Grievance, by: User, now: datetime) -> set[str]:
         grievance.retain_until = retain_until(
             grievance.received_at, grievance.resolved_at, [grievance.program.retention_years]
         )
-    for attempt in grievance.contact_attempts[len(stored.contact_attempts) :]:
-        attempt.by = attempt.by or by
-        for event in _events_for_contact(grievance, attempt):
-            clocks.record_event(grievance, event, attempt.at, by, now)
     if {"level", "priority", "type", "category"} & changes.keys():
         clocks.recompute(grievance, by, now)
     clocks.settle(grievance, now)
