@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, redirect, render_template, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from wtforms import SelectChoice
 
 from forms.complaint import ComplaintForm
+from forms.status import StatusForm
 from portal.clock import utcnow
 from portal.models import Program
 from portal.runtime import runtime
 from portal.services import notices
+from portal.services import status as status_service
 from portal.services.intake import Intake, submit
 
 bp = Blueprint("complaint", __name__, template_folder="templates", url_prefix="/complaint")
@@ -57,6 +59,28 @@ def form(slug: str | None = None):
         return redirect(url_for("complaint.received"))
     return render_template("complaint/form.html", form=complaint), (
         400 if complaint.is_submitted() else 200
+    )
+
+
+@bp.route("/status", methods=["GET", "POST"])
+def status():
+    """Let a member see where their complaint stands, with its reference and last name."""
+    form = StatusForm()
+    result = None
+    if form.validate_on_submit():
+        now = utcnow()
+        if status_service.throttled(form.reference.data.strip().upper(), request.remote_addr, now):
+            return render_template("complaint/status.html", form=form, throttled=True), 429
+        result = status_service.look_up(
+            form.reference.data, form.last_name.data, now, request.remote_addr
+        )
+        if result is None:
+            form.reference.errors.append(
+                "We could not find a complaint with that reference number and last name. "
+                "Please check both, or call us."
+            )
+    return render_template("complaint/status.html", form=form, result=result), (
+        400 if form.errors else 200
     )
 
 

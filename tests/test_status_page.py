@@ -1,0 +1,86 @@
+"""The member's status page: reference and last name in, stage and expected date out."""
+
+from datetime import UTC, datetime
+
+import requests
+
+from portal.models import AuditEvent
+from portal.services.grievances import resolve
+from portal.services.intake import Intake, submit
+from tests.helpers import csrf_token
+
+
+def _check(base, reference, last_name, session=None):
+    session = session or requests.Session()
+    page = session.get(f"{base}/complaint/status")
+    return session.post(
+        f"{base}/complaint/status",
+        data={"reference": reference, "last_name": last_name, "csrf_token": csrf_token(page.text)},
+    )
+
+
+def test_the_member_sees_the_stage_and_expected_date_and_nothing_more(live_server, programs):
+    received = datetime(2026, 11, 2, 15, tzinfo=UTC)
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="Secret narrative", member_name="Ana María Núñez", member_id="ID9"),
+        received,
+    )
+    answer = _check(live_server, grievance.reference.lower(), "nunez")
+    assert answer.status_code == 200
+    assert "Received" in answer.text
+    assert "We expect to resolve it by January 31, 2027." in answer.text  # 90 calendar days
+    for private in ("Secret narrative", "Ana", "ID9", "ct-dental", "Connecticut"):
+        assert private not in answer.text
+
+
+def test_resolved_records_say_so(live_server, programs, staff):
+    grievance = submit(
+        programs["co-cma"],
+        Intake(description="x", member_name="Bo Lund"),
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+    resolve(grievance, by=staff["csr"], now=datetime(2026, 3, 20, 18, tzinfo=UTC), summary="ok")
+    answer = _check(live_server, grievance.reference, "LUND")
+    assert "Resolved on March 20, 2026." in answer.text
+
+
+def test_wrong_details_get_one_answer_and_guessing_is_throttled(live_server, programs):
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="x", member_name="Bo Lund"),
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+    wrong_name = _check(live_server, grievance.reference, "Smith")
+    no_such = _check(live_server, "G-2026-999999", "Lund")
+    for answer in (wrong_name, no_such):
+        assert answer.status_code == 400
+        assert "could not find a complaint with that reference number and last name" in (
+            answer.text.replace("&#39;", "'")
+        )
+    bad_format = _check(live_server, "12345", "Lund")
+    assert "A reference number looks like G-2026-000123." in bad_format.text
+    session = requests.Session()
+    for _ in range(8):
+        _check(live_server, grievance.reference, "guess", session)
+    blocked = _check(live_server, grievance.reference, "Lund", session)
+    assert blocked.status_code == 429 and "too many tries" in blocked.text
+    failed = AuditEvent.objects(action="status check failed")
+    assert failed.count() == 10 and "Smith" not in str([e.to_mongo() for e in failed])
+
+
+def test_the_name_never_travels_in_a_url(live_server, programs):
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="x", member_name="Bo Lund"),
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+    page = requests.get(f"{live_server}/complaint/status", timeout=30).text
+    assert '<form method="post"' in page
+    # Details in a query string are not read: only a posted form answers.
+    answer = requests.get(
+        f"{live_server}/complaint/status",
+        timeout=30,
+        params={"reference": grievance.reference, "last_name": "Lund"},
+    )
+    assert "Received" not in answer.text and "We expect" not in answer.text
