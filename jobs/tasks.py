@@ -91,9 +91,7 @@ def relay(now: str | None = None) -> dict:
     """Queue every message that is waiting; the outbox is the record, Redis only the carrier."""
     moment = _now(now)
     ids = outbox.due_for_delivery(moment)
-    queued = sum(
-        1 for i in ids if runtime().enqueue("emails", "jobs.tasks.deliver", str(i)) is not None
-    )
+    queued = sum(1 for i in ids if outbox.hand_to_queue(i, runtime()) is not None)
     return {"waiting": len(ids), "queued": queued}
 
 

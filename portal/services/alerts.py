@@ -39,5 +39,5 @@ def alert_level3(grievance: Grievance, now: datetime, runtime) -> int:
             grievance=grievance,
             event="alert sent",
         )
-        runtime.enqueue("alerts", "jobs.tasks.deliver", str(message.pk))
+        outbox.hand_to_queue(message.pk, runtime, "alerts")
     return len(recipients)

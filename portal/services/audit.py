@@ -32,9 +32,13 @@ def record(
     ).save()
 
 
+def too_many(action: str, now: datetime, limit: int, **match) -> bool:
+    """True when `action` (matching `match`) happened `limit` times in the last hour: the
+    one throttle behind sign-ins, second-factor codes and status checks."""
+    recent = AuditEvent.objects(action=action, at__gte=now - timedelta(hours=1), **match)
+    return recent.count() >= limit
+
+
 def login_throttled(email: str, now: datetime) -> bool:
     """True when this account has had too many failed sign-ins in the last hour."""
-    recent = AuditEvent.objects(
-        action="login failed", actor_email=email, at__gte=now - timedelta(hours=1)
-    )
-    return recent.count() >= FAILED_LOGIN_LIMIT
+    return too_many("login failed", now, FAILED_LOGIN_LIMIT, actor_email=email)

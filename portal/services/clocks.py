@@ -51,10 +51,15 @@ def next_due(grievance: Grievance) -> datetime | None:
     )
 
 
+def is_late(clock: Clock, now: datetime) -> bool:
+    """The domain's overdue rule for one clock (the record being open is the caller's part)."""
+    return clock_state(clock.due_at, clock.met_at, clock.paused, now, timedelta(0)) == "overdue"
+
+
 def settle(grievance: Grievance, now: datetime) -> None:
     """Derived fields after any change: next due, overdue flag."""
     for clock in grievance.clocks:
-        if clock.met_at or clock.paused or clock.due_at >= now:
+        if not is_late(clock, now):
             clock.overdue_since = None
         elif clock.overdue_since is None:
             clock.overdue_since = now
@@ -183,8 +188,7 @@ def refresh_overdue(now: datetime) -> dict:
     for grievance in Grievance.objects.due_by(now).only("clocks", "overdue", "next_due_at"):
         changed = False
         for clock in grievance.clocks:
-            late = clock.met_at is None and not clock.paused and clock.due_at < now
-            if late and clock.overdue_since is None:
+            if is_late(clock, now) and clock.overdue_since is None:
                 clock.overdue_since = now
                 marked += 1
                 changed = True

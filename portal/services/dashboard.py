@@ -13,13 +13,13 @@ AT_RISK_WINDOW = timedelta(hours=24)
 
 def counts(user: User, now: datetime) -> dict:
     soon = now + AT_RISK_WINDOW
-    mine = Grievance.objects(assignee=user, is_open=True)
+    mine = Grievance.objects.assigned_to(user)
     return {
         "mine_open": mine.count(),
         "mine_overdue": mine.filter(overdue=True).count(),
-        "mine_at_risk": mine.filter(overdue=False, next_due_at__lte=soon).count(),
+        "mine_at_risk": mine.at_risk(soon).count(),
         "overdue": Grievance.objects(is_open=True, overdue=True).count(),
-        "at_risk": Grievance.objects(is_open=True, overdue=False, next_due_at__lte=soon).count(),
+        "at_risk": Grievance.objects.at_risk(soon).count(),
         "level3": Grievance.objects(is_open=True, level="III").count(),
         "unassigned": Grievance.objects(is_open=True, assignee=None).count(),
         "open": Grievance.objects.open().count(),

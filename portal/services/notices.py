@@ -37,4 +37,4 @@ def acknowledge(grievance: Grievance, now: datetime, runtime) -> None:
         grievance=grievance,
         event="acknowledged",
     )
-    runtime.enqueue("emails", "jobs.tasks.deliver", str(message.pk))
+    outbox.hand_to_queue(message.pk, runtime)

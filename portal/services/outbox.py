@@ -47,6 +47,12 @@ def put(
         return Outbox.objects.get(key=key)
 
 
+def hand_to_queue(outbox_id, runtime, queue_name: str = "emails"):
+    """Queue the sending of a stored message; None when the queue is down (the relay tries
+    again later, and the outbox keeps the message meanwhile)."""
+    return runtime.enqueue(queue_name, "jobs.tasks.deliver", str(outbox_id))
+
+
 def claim(outbox_id, now: datetime) -> Outbox | None:
     """Take a message for sending, atomically; None when it is sent or another has it."""
     return Outbox.objects(pk=outbox_id, status__in=("pending", "failed")).modify(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from portal.models import AuditEvent, Grievance
+from portal.models import Grievance
 from portal.services import audit
 
 STAGES = {
@@ -31,11 +31,8 @@ def _last_name(full_name: str | None) -> str:
 
 
 def throttled(reference: str, ip: str | None, now: datetime) -> bool:
-    since = now - timedelta(hours=1)
-    wrong = AuditEvent.objects(action="status check failed", at__gte=since)
-    return (
-        wrong.filter(ip=ip).count() >= WRONG_GUESS_LIMIT
-        or wrong.filter(target=reference).count() >= WRONG_GUESS_LIMIT
+    return audit.too_many("status check failed", now, WRONG_GUESS_LIMIT, ip=ip) or (
+        audit.too_many("status check failed", now, WRONG_GUESS_LIMIT, target=reference)
     )
 
 

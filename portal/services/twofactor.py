@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pyotp
 import qrcode
 import qrcode.image.svg
 
-from portal.models import AuditEvent, User
+from portal.models import User
 from portal.services import audit
 from portal.services.users import AccountError
 
@@ -41,8 +41,7 @@ def _valid(secret: str, code: str, now: datetime) -> bool:
 
 
 def throttled(user: User, now: datetime) -> bool:
-    recent = AuditEvent.objects(action="code failed", actor=user, at__gte=now - timedelta(hours=1))
-    return recent.count() >= FAILED_CODE_LIMIT
+    return audit.too_many("code failed", now, FAILED_CODE_LIMIT, actor=user)
 
 
 def check(user: User, code: str, now: datetime) -> bool:
