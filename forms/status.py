@@ -1,23 +1,50 @@
 """The status check form: posted, so that the member's name never travels in a URL."""
 
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from forms.complaint import DATE_FORMATS, DATE_MESSAGE
 
 
 class StatusForm(FlaskForm):
     reference = StringField(
-        "Reference number",
+        _l("Reference number"),
         validators=[
-            DataRequired(message="Please give the reference number."),
-            Length(max=20),
+            DataRequired(message=_l("Please give the reference number.")),
+            Length(max=20, message=_l("A reference number looks like G-2026-000123.")),
             Regexp(
                 r"^\s*[Gg]-\d{4}-\d{1,9}\s*$",
-                message="A reference number looks like G-2026-000123.",
+                message=_l("A reference number looks like G-2026-000123."),
             ),
         ],
     )
-    last_name = StringField(
-        "The member's last name",
-        validators=[DataRequired(message="Please give the member's last name."), Length(max=100)],
+    last_name = StringField(_l("The member's last name"), validators=[Optional(), Length(max=100)])
+    birth_date = DateField(
+        _l("or the member's date of birth"),
+        format=DATE_FORMATS,
+        invalid_value_message=DATE_MESSAGE,
+        validators=[Optional()],
     )
+    not_found_message = _l(
+        "We could not find a complaint with those details. Please check them, or call us."
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.last_name.data or "").strip() and self.birth_date.data is None:
+            if not self.birth_date.errors:
+                self.last_name.errors.append(
+                    _l("Please give the member's last name or date of birth.")
+                )
+            valid = False
+        return valid

@@ -10,7 +10,9 @@ from wtforms import SelectChoice
 from forms.complaint import ComplaintForm
 from forms.status import StatusForm
 from portal.clock import utcnow
-from portal.models import Program
+from portal.i18n import language
+from portal.limits import complaint_limit, limiter, status_limit
+from portal.models import Grievance, Program
 from portal.runtime import runtime
 from portal.services import notices
 from portal.services import status as status_service
@@ -20,35 +22,55 @@ bp = Blueprint("complaint", __name__, template_folder="templates", url_prefix="/
 log = logging.getLogger(__name__)
 
 
+def _text(field) -> str | None:
+    return (field.data or "").strip() or None
+
+
 @bp.route("/", methods=["GET", "POST"], strict_slashes=False)
 @bp.route("/<slug>", methods=["GET", "POST"])
+@limiter.limit(complaint_limit, methods=["POST"])
 def form(slug: str | None = None):
     """Take a complaint from a member or someone filing for them."""
     programs = list(Program.objects(active=True).only("slug", "name").order_by("name"))
-    if slug is not None and slug not in {p.slug for p in programs}:
+    fixed = next((p for p in programs if p.slug == slug), None)
+    if slug is not None and fixed is None:
         abort(404)
-    complaint = ComplaintForm()
-    complaint.program.choices = [SelectChoice("", "Choose a plan")] + [
+    now = utcnow()
+    complaint = ComplaintForm(today=now.date())
+    complaint.program.choices = [SelectChoice("", "")] + [
         SelectChoice(p.slug, p.name) for p in programs
     ]
-    if slug and not complaint.is_submitted():
-        complaint.program.data = slug
+    if fixed is not None:
+        complaint.program.data = fixed.slug  # the URL decides; a posted value changes nothing
     if complaint.validate_on_submit():
         if complaint.website.data:
             # A bot filled the honeypot: answer as if stored, store nothing.
             log.info("complaint form: honeypot filled, nothing stored")
             return redirect(url_for("complaint.received"))
         program = Program.objects.get(slug=complaint.program.data, active=True)
-        now = utcnow()
+        on_behalf = complaint.filed_by.data != "member"
         grievance = submit(
             program,
             Intake(
                 description=complaint.description.data.strip(),
                 member_name=complaint.member_name.data.strip(),
-                member_id=(complaint.member_id.data or "").strip() or None,
-                member_phone=(complaint.phone.data or "").strip() or None,
-                member_email=(complaint.email.data or "").strip() or None,
-                provider_name=(complaint.provider_name.data or "").strip() or None,
+                member_id=_text(complaint.member_id),
+                member_phone=_text(complaint.phone),
+                member_email=_text(complaint.email),
+                birth_date=complaint.birth_date.data,
+                age_group=complaint.age_group.data or None,
+                preferred_contact=complaint.preferred_contact.data or None,
+                contact_times=_text(complaint.contact_times),
+                caller_name=_text(complaint.caller_name) if on_behalf else None,
+                caller_phone=_text(complaint.caller_phone) if on_behalf else None,
+                caller_relationship=_text(complaint.caller_relationship) if on_behalf else None,
+                provider_name=_text(complaint.provider_name),
+                provider_city=_text(complaint.provider_city),
+                provider_npi=_text(complaint.provider_npi),
+                incident_date=complaint.incident_date.data,
+                desired_resolution=_text(complaint.desired_resolution),
+                consent_to_contact=bool(complaint.consent.data),
+                language=language(),
                 filed_by=complaint.filed_by.data,
             ),
             now,
@@ -57,28 +79,28 @@ def form(slug: str | None = None):
         notices.after_intake(grievance, now, runtime())
         session["last_reference"] = grievance.reference
         return redirect(url_for("complaint.received"))
-    return render_template("complaint/form.html", form=complaint), (
+    return render_template("complaint/form.html", form=complaint, fixed=fixed), (
         400 if complaint.is_submitted() else 200
     )
 
 
 @bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(status_limit, methods=["POST"])
 def status():
-    """Let a member see where their complaint stands, with its reference and last name."""
-    form = StatusForm()
+    """Let a member see where their complaint stands, with its reference and last name or
+    date of birth."""
+    now = utcnow()
+    form = StatusForm(today=now.date())
     result = None
     if form.validate_on_submit():
-        now = utcnow()
-        if status_service.throttled(form.reference.data.strip().upper(), request.remote_addr, now):
+        reference = form.reference.data.strip().upper()
+        if status_service.throttled(reference, request.remote_addr, now):
             return render_template("complaint/status.html", form=form, throttled=True), 429
         result = status_service.look_up(
-            form.reference.data, form.last_name.data, now, request.remote_addr
+            reference, form.last_name.data, form.birth_date.data, now, request.remote_addr
         )
         if result is None:
-            form.reference.errors.append(
-                "We could not find a complaint with that reference number and last name. "
-                "Please check both, or call us."
-            )
+            form.reference.errors.append(form.not_found_message)
     return render_template("complaint/status.html", form=form, result=result), (
         400 if form.errors else 200
     )
@@ -86,6 +108,23 @@ def status():
 
 @bp.route("/received")
 def received():
-    """Show the reference number of the complaint just filed."""
+    """The reference number of the complaint just filed, what happens next and by when, and
+    the state's own complaint routes."""
     reference = session.get("last_reference")
-    return render_template("complaint/received.html", reference=reference)
+    grievance = (
+        Grievance.objects(reference=reference)
+        .only("reference", "program", "clocks", "member.email", "status")
+        .first()
+        if reference
+        else None
+    )
+    steps, routes = [], None
+    if grievance is not None:
+        steps = status_service.next_steps(grievance)
+        program = grievance.program
+        routes = (program.member_routes_es if language() == "es" else None) or (
+            program.member_routes
+        )
+    return render_template(
+        "complaint/received.html", grievance=grievance, steps=steps, routes=routes
+    )

@@ -45,4 +45,8 @@ def from_environment(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": 3600,
         # Bounded request bodies: the public form is the one page anyone can reach.
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # Submissions per address (Flask-Limiter syntax); a call centre behind one address
+        # may need more.
+        "COMPLAINT_RATE_LIMIT": env("COMPLAINT_RATE_LIMIT", "20 per hour"),
+        "STATUS_RATE_LIMIT": env("STATUS_RATE_LIMIT", "60 per hour"),
     }

@@ -74,7 +74,9 @@ PROGRAMS = [
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["level"],
         "member_routes": "You may also file a complaint with the Connecticut Department of "
-        "Public Health; ask us for its complaint form.",
+        "Public Health. Ask us for its complaint form and we will send it to you.",
+        "member_routes_es": "También puede presentar una queja ante el Departamento de Salud "
+        "Pública de Connecticut. Pídanos su formulario de quejas y se lo enviaremos.",
     },
     {
         "slug": "ia-escalations",
@@ -212,6 +214,14 @@ PROGRAMS = [
         ],
         # The seed's own 5 years; each record keeps the longest rule, the federal 10 years.
         "retention_years": 5,
+        # Seed 004 (.11 Complaint System, C(5)): the enrollee is given the Maryland Insurance
+        # Administration's number for quality-of-care complaints outside the HMO's system.
+        "member_routes": "If you wish to pursue a complaint about the quality of your care "
+        "outside our complaint system, you may call the Maryland Insurance Administration at "
+        "1-800-492-6116.",
+        "member_routes_es": "Si desea presentar una queja sobre la calidad de su atención fuera "
+        "de nuestro sistema de quejas, puede llamar a la Administración de Seguros de Maryland "
+        "al 1-800-492-6116.",
         "completeness_rules": DEFAULT_COMPLETENESS + ["category"],
     },
 ]

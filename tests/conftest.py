@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 import redis
 
+# One Chromium for the whole run: the browser fixtures are shared, not imported per module.
+pytest_plugins = ["tests.browser"]
+
 # Nothing a test does may touch the developer's instance folder or production services:
 # these are read by the app factory, so they are set before any app exists.
 _SCRATCH = Path(tempfile.mkdtemp(prefix="portal-tests-"))

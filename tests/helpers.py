@@ -38,6 +38,7 @@ def file_complaint(base_url: str, **fields) -> tuple[requests.Response, requests
         "filed_by": "member",
         "member_name": "Canary Zebediah Quill",
         "member_id": "CANARY123456",
+        "age_group": "adult",
         "phone": "860-555-0100",
         "email": "member@example.org",
         "provider_name": "Bright Smile Dental",

@@ -337,3 +337,47 @@ def test_program_filter(live_server, programs, staff):
     session = login(live_server, "csr@staff.test", PASSWORD)
     page = session.get(f"{live_server}/admin/grievance/", params={"flt0_program_is": "co-cma"}).text
     assert co.reference in page and ct.reference not in page
+
+
+def test_the_record_shows_what_the_member_told_us_and_the_triage(live_server, programs, staff):
+    from datetime import date
+
+    received = datetime(2026, 11, 2, 15, tzinfo=UTC)
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(
+            description="He threatened me at the front desk.",
+            member_name="Ivy <b>Stone</b>",
+            birth_date=date(2010, 5, 1),
+            member_phone="860-555-0111",
+            preferred_contact="phone",
+            contact_times="after 3pm",
+            caller_name="Joan Stone",
+            caller_relationship="mother",
+            provider_name="Elm Dental",
+            provider_city="New Haven",
+            incident_date=date(2026, 10, 30),
+            desired_resolution="Another dentist.",
+            filed_by="representative",
+        ),
+        received,
+    )
+    session = login(live_server, "csr@staff.test", PASSWORD)
+    home = session.get(f"{live_server}/admin/")
+    assert 'Flagged at intake, to review now</a></td><td class="text-right">1<' in home.text
+    listed = session.get(f"{live_server}/admin/grievance/?flt0_needs_review_equals=1")
+    assert grievance.reference in listed.text
+    page = session.get(f"{live_server}/admin/grievance/details/?id={grievance.pk}").text
+    assert "Ivy &lt;b&gt;Stone&lt;/b&gt;" in page  # member text is text
+    for shown in (
+        "2010-05-01 (child)",
+        "860-555-0111",
+        "phone; after 3pm",
+        "Joan Stone (mother)",
+        "Elm Dental, New Haven",
+        "2026-10-30",
+        "Another dentist.",
+        "review now",
+        "words suggest: violence.",
+    ):
+        assert shown in page, shown

@@ -5,12 +5,11 @@ from datetime import UTC, datetime, timedelta
 from portal.models import Grievance
 from portal.services.clocks import refresh_overdue
 from portal.services.intake import Intake, submit
-from tests.browser import browser, shots  # noqa: F401 - fixtures
 
 PASSWORD = "correct horse battery"
 
 
-def test_manager_works_a_record_in_the_browser(live_server, programs, staff, browser, shots):  # noqa: F811
+def test_manager_works_a_record_in_the_browser(live_server, programs, staff, browser, shots):
     now = datetime.now(UTC)
     late = submit(
         programs["ct-dental"],

@@ -55,7 +55,7 @@ def test_wrong_details_get_one_answer_and_guessing_is_throttled(live_server, pro
     no_such = _check(live_server, "G-2026-999999", "Lund")
     for answer in (wrong_name, no_such):
         assert answer.status_code == 400
-        assert "could not find a complaint with that reference number and last name" in (
+        assert "could not find a complaint with those details" in (
             answer.text.replace("&#39;", "'")
         )
     bad_format = _check(live_server, "12345", "Lund")
@@ -84,3 +84,46 @@ def test_the_name_never_travels_in_a_url(live_server, programs):
         params={"reference": grievance.reference, "last_name": "Lund"},
     )
     assert "Received" not in answer.text and "We expect" not in answer.text
+
+
+def _check_by(base, **details):
+    session = requests.Session()
+    page = session.get(f"{base}/complaint/status")
+    return session.post(
+        f"{base}/complaint/status", data={**details, "csrf_token": csrf_token(page.text)}
+    )
+
+
+def test_the_date_of_birth_works_instead_of_the_last_name(live_server, programs):
+    from datetime import date
+
+    grievance = submit(
+        programs["md-hmo"],
+        Intake(description="x", member_name="Kim Park", birth_date=date(1990, 7, 4)),
+        datetime(2026, 11, 2, 15, tzinfo=UTC),
+    )
+    ref = grievance.reference
+    assert "Received" in _check_by(live_server, reference=ref, birth_date="1990-07-04").text
+    assert "Received" in _check_by(live_server, reference=ref, birth_date="07/04/1990").text
+    # Every detail given must match: the right name cannot carry a wrong date of birth.
+    wrong = _check_by(live_server, reference=ref, last_name="Park", birth_date="1990-07-05")
+    assert wrong.status_code == 400 and "could not find a complaint" in wrong.text
+    neither = _check_by(live_server, reference=ref)
+    assert neither.status_code == 400
+    assert "last name or date of birth" in neither.text.replace("&#39;", "'")
+    bad_date = _check_by(live_server, reference=ref, birth_date="July 4th")
+    assert bad_date.status_code == 400 and "month/day/year" in bad_date.text
+
+
+def test_the_status_answers_in_spanish(live_server, programs):
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="x", member_name="Luz Ortiz"),
+        datetime(2026, 11, 2, 15, tzinfo=UTC),
+    )
+    session = requests.Session()
+    session.headers["Accept-Language"] = "es-MX,es;q=0.9,en;q=0.5"
+    answer = _check(live_server, grievance.reference, "ortiz", session)
+    assert '<html lang="es">' in answer.text
+    assert "Recibida" in answer.text
+    assert "Esperamos resolverla a más tardar el 31 de enero de 2027." in answer.text

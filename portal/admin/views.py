@@ -359,6 +359,7 @@ class GrievanceView(SecureModelView):
         AssignedToMe(column="assignee", name="Assigned to me", options=YES_NO),
         InProgram(column="program", name="Program"),
         AtRisk(column="next_due_at", name="At risk", options=YES_NO),
+        BooleanEqualFilter(column="needs_review", name="Needs review"),
         Unassigned(column="assignee", name="Unassigned", options=YES_NO),
     )
     column_formatters = {
@@ -373,11 +374,25 @@ class GrievanceView(SecureModelView):
         "repeat_flag": lambda v, c, m, n: "flagged for Level II review" if m.repeat_flag else "",
         "provider": lambda v, c, m, n: m.provider.name if m.provider else (m.provider_name or ""),
     }
+    column_formatters_detail = {
+        **column_formatters,
+        **{
+            part: (lambda v, c, m, n: _part("admin/parts/intake.html", part=n, model=m))
+            for part in ("member", "caller", "provider", "triage")
+        },
+    }
     column_details_list = (
         "reference",
         "program",
         "received_at",
+        "triage",
         "status",
+        "member",
+        "caller",
+        "intake_source",
+        "provider",
+        "incident_date",
+        "desired_resolution",
         "level",
         "type",
         "priority",
@@ -584,6 +599,7 @@ class ProgramView(SecureModelView):
         "repeat_window_days",
         "report_settings",
         "member_routes",
+        "member_routes_es",
         "active",
     )
     form_columns = column_details_list[1:]

@@ -4,11 +4,13 @@ from portal.models.audit import AuditEvent
 from portal.models.grievance import (
     OPEN_STATUSES,
     STATUSES,
+    Caller,
     Clock,
     ContactAttempt,
     Grievance,
     Member,
     Narrative,
+    Triage,
 )
 from portal.models.outbox import Counter, Outbox
 from portal.models.program import ClockRule, Program
@@ -21,6 +23,7 @@ __all__ = [
     "OPEN_STATUSES",
     "ROLES",
     "STATUSES",
+    "Caller",
     "Clock",
     "ClockRule",
     "CompletenessResult",
@@ -33,6 +36,7 @@ __all__ = [
     "Outbox",
     "Program",
     "Provider",
+    "Triage",
     "User",
 ]
 

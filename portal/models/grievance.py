@@ -85,9 +85,21 @@ class Escalation(me.EmbeddedDocument):
 class Member(me.EmbeddedDocument):
     name = me.StringField(max_length=200)
     member_id = me.StringField(max_length=40)
+    birth_date = me.DateField()
     age_group = me.StringField(choices=("adult", "child"))
     phone = me.StringField(max_length=40)
     email = me.EmailField()
+    preferred_contact = me.StringField(choices=("phone", "e-mail"))
+    contact_times = me.StringField(max_length=200)
+
+
+class Triage(me.EmbeddedDocument):
+    """The intake text suggested a Level III matter; staff confirm or change the level."""
+
+    matters = me.ListField(me.StringField(max_length=40))  # e.g. violence, emergency
+    at = me.DateTimeField(required=True)
+    reviewed_at = me.DateTimeField()
+    reviewed_by = me.ReferenceField("User")
 
 
 class Caller(me.EmbeddedDocument):
@@ -137,6 +149,14 @@ class Grievance(me.Document):
     caller = me.EmbeddedDocumentField(Caller)
     provider = me.ReferenceField("Provider")
     provider_name = me.StringField(max_length=200)  # as the member wrote it
+    provider_city = me.StringField(max_length=100)
+    provider_npi = me.StringField(max_length=10)  # as the member gave it
+    incident_date = me.DateField()  # when it happened, as the member says
+    desired_resolution = me.StringField(max_length=2000)
+    consent_to_contact = me.BooleanField()
+    language = me.StringField(max_length=5, default="en")  # the member's, for letters
+    triage = me.EmbeddedDocumentField(Triage)
+    needs_review = me.BooleanField(default=False)  # triage flagged it; staff not yet looked
     narratives = me.ListField(me.EmbeddedDocumentField(Narrative))
     contact_attempts = me.ListField(me.EmbeddedDocumentField(ContactAttempt))
     clocks = me.ListField(me.EmbeddedDocumentField(Clock))
@@ -172,6 +192,7 @@ class Grievance(me.Document):
             "status",
             ("provider", "level", "received_at"),
             "resolved_at",
+            ("needs_review", "received_at"),
         ],
     }
 

@@ -59,6 +59,7 @@ class Program(me.Document):
     report_settings = me.DictField()
     # Words shown to a member after filing: the state's own complaint routes.
     member_routes = me.StringField(max_length=1000)
+    member_routes_es = me.StringField(max_length=1000)  # the same words in Spanish
     active = me.BooleanField(default=True)
 
     meta = {"collection": "programs", "indexes": ["slug", "active"]}

@@ -22,9 +22,16 @@ def alert_level3(grievance: Grievance, now: datetime, runtime) -> int:
     if not recipients:
         log.warning("grievance %s is Level III and no director or manager is active", grievance.pk)
     link = f"{runtime.base_url}/admin/grievance/details/?id={grievance.pk}"
+    if grievance.needs_review:
+        what = (
+            "A complaint just received may be a Level III matter (violence, abuse, sexual "
+            "contact or an emergency): staff are to review it and confirm or change its level."
+        )
+    else:
+        what = "A Level III grievance needs senior management now."
     for user in recipients:
         text = (
-            f"A Level III grievance needs senior management now.\n\n"
+            f"{what}\n\n"
             f"Reference: {grievance.reference}\nProgram: {grievance.program.name}\n"
             f"Open it: {link}\n"
         )
@@ -32,7 +39,8 @@ def alert_level3(grievance: Grievance, now: datetime, runtime) -> int:
             f"alert:{grievance.reference}:{user.pk}",
             "alert",
             user.email,
-            f"Level III grievance {grievance.reference}",
+            f"{'Possible ' if grievance.needs_review else ''}Level III grievance "
+            f"{grievance.reference}",
             text,
             None,
             now,

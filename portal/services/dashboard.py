@@ -21,6 +21,7 @@ def counts(user: User, now: datetime) -> dict:
         "overdue": Grievance.objects(is_open=True, overdue=True).count(),
         "at_risk": Grievance.objects.at_risk(soon).count(),
         "level3": Grievance.objects(is_open=True, level="III").count(),
+        "needs_review": Grievance.objects(needs_review=True).count(),
         "unassigned": Grievance.objects(is_open=True, assignee=None).count(),
         "open": Grievance.objects.open().count(),
     }

@@ -36,7 +36,10 @@ def assign(grievance: Grievance, assignee: User, *, by: User, now: datetime) -> 
 def classify(
     grievance: Grievance, *, by: User | None, now: datetime, runtime=None, **values
 ) -> str | None:
-    """Set level, priority, type or category; clocks follow, Level III alerts at once."""
+    """Set level, priority, type or category; clocks follow, Level III alerts at once.
+    Setting a level on a record that triage flagged is staff's review: confirmed or changed."""
+    if grievance.needs_review:
+        _review_triage(grievance, by, now, values.get("level"))
     changes = {
         key: (getattr(grievance, key), value)
         for key, value in values.items()
@@ -52,6 +55,21 @@ def classify(
     grievance.save()
     after_classification(grievance, now, runtime, level_changed="level" in changes)
     return said
+
+
+def _review_triage(grievance: Grievance, by: User | None, now: datetime, level: str | None):
+    grievance.needs_review = False
+    grievance.triage.reviewed_at = now
+    grievance.triage.reviewed_by = by
+    if not level:
+        verdict = "reviewed"
+    elif level == grievance.level:
+        verdict = f"level {level} confirmed"
+    else:
+        verdict = f"level changed from {grievance.level or 'none'} to {level}"
+    history.add(grievance, by, "triage reviewed", now, verdict)
+    grievance.updated_at = now
+    grievance.save()
 
 
 def after_classification(grievance: Grievance, now: datetime, runtime, *, level_changed: bool):

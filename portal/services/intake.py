@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from portal.domain import intake as rules
 from portal.domain.retention import retain_until
-from portal.models import Counter, Grievance, Member, Narrative, Program, User
+from portal.models import (
+    Caller,
+    Counter,
+    Grievance,
+    Member,
+    Narrative,
+    Program,
+    Provider,
+    Triage,
+    User,
+)
 from portal.services import clocks, history
 
 log = logging.getLogger(__name__)
@@ -22,8 +33,20 @@ class Intake:
     member_id: str | None = None
     member_phone: str | None = None
     member_email: str | None = None
+    birth_date: date | None = None
     age_group: str | None = None
+    preferred_contact: str | None = None
+    contact_times: str | None = None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    caller_relationship: str | None = None
     provider_name: str | None = None
+    provider_city: str | None = None
+    provider_npi: str | None = None
+    incident_date: date | None = None
+    desired_resolution: str | None = None
+    consent_to_contact: bool | None = None
+    language: str = "en"
     filed_by: str = "member"
     intake_source: str = "web form"
     type: str | None = None
@@ -39,6 +62,21 @@ def next_reference(received: datetime) -> str:
     return f"G-{year}-{counter.value:06d}"
 
 
+def _triage(grievance: Grievance, program: Program, now: datetime) -> None:
+    """Words that suggest a Level III matter mark the record for immediate review and, where
+    the program has levels, set Level III until staff confirm or change it."""
+    matters = rules.serious_matters(grievance.intake_text() or "")
+    if not matters:
+        return
+    grievance.triage = Triage(matters=matters, at=now)
+    grievance.needs_review = True
+    detail = "the member's words suggest " + ", ".join(matters)
+    if "III" in (program.levels or []):
+        grievance.level = "III"
+        detail += "; Level III until staff confirm or change it"
+    history.add(grievance, None, "triaged", now, detail)
+
+
 def submit(
     program: Program,
     intake: Intake,
@@ -50,6 +88,10 @@ def submit(
     """Store a new grievance with its intake narrative, clocks and first history entry.
     Nothing else happens here: what follows (mail, alerts) is the caller's next step."""
     received = received_at or now
+    zone = program.calendar().zone
+    age_group = intake.age_group
+    if intake.birth_date is not None:
+        age_group = rules.age_group(intake.birth_date, received.astimezone(zone).date())
     grievance = Grievance(
         reference=next_reference(received),
         program=program,
@@ -65,17 +107,43 @@ def submit(
             member_id=intake.member_id,
             phone=intake.member_phone,
             email=intake.member_email,
-            age_group=intake.age_group,
+            birth_date=intake.birth_date,
+            age_group=age_group,
+            preferred_contact=intake.preferred_contact,
+            contact_times=intake.contact_times,
+        ),
+        caller=(
+            Caller(
+                name=intake.caller_name,
+                phone=intake.caller_phone,
+                relationship=intake.caller_relationship,
+            )
+            if intake.caller_name or intake.caller_phone
+            else None
         ),
         provider_name=intake.provider_name,
+        provider_city=intake.provider_city,
+        provider_npi=intake.provider_npi,
+        # A known NPI links the record to the provider, so the repeat watch sees it.
+        provider=Provider.objects(npi=intake.provider_npi).first() if intake.provider_npi else None,
+        incident_date=intake.incident_date,
+        desired_resolution=intake.desired_resolution,
+        consent_to_contact=intake.consent_to_contact,
+        language=intake.language,
+        # The web form's confirmation page shows the state's own complaint routes.
+        state_form_offered=True
+        if intake.intake_source == "web form" and program.member_routes
+        else None,
         narratives=[Narrative(at=received, by=by, kind="intake", text=intake.description)],
         retain_until=retain_until(received, None, [program.retention_years]),
         created_at=now,
         updated_at=now,
     )
+    history.add(grievance, by, "received", now, f"through {intake.intake_source}")
+    if intake.level is None:
+        _triage(grievance, program, now)
     grievance.clocks = clocks.receipt_clocks(program, grievance)
     clocks.settle(grievance, now)
-    history.add(grievance, by, "received", now, f"through {intake.intake_source}")
     grievance.save()
     log.info("grievance %s stored for program %s", grievance.pk, program.slug)
     return grievance

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from portal.models import Grievance
-from portal.services import grievances, outbox
+from portal.services import alerts, grievances, outbox
 
 
 def after_intake(grievance: Grievance, now: datetime, runtime) -> None:
@@ -13,6 +16,9 @@ def after_intake(grievance: Grievance, now: datetime, runtime) -> None:
     outage delays it and loses nothing."""
     acknowledge(grievance, now, runtime)
     grievances.after_classification(grievance, now, runtime, level_changed=True)
+    if grievance.needs_review and grievance.level != "III":
+        # Triage flagged it in a program without levels: senior management still hear now.
+        alerts.alert_level3(grievance, now, runtime)
 
 
 def acknowledge(grievance: Grievance, now: datetime, runtime) -> None:
@@ -20,17 +26,22 @@ def acknowledge(grievance: Grievance, now: datetime, runtime) -> None:
     email = grievance.member.email if grievance.member else None
     if not email:
         return
-    text = (
-        f"Thank you for contacting us. We have received your complaint.\n\n"
-        f"Your reference number is {grievance.reference}. Please keep it: you can use it "
-        f"to ask about your complaint.\n\nWe will be in touch. If your situation is urgent, "
-        f"please call your plan's member services."
-    )
+    with force_locale(grievance.language or "en"):
+        subject = _("We received your complaint (%(reference)s)", reference=grievance.reference)
+        text = _(
+            "Thank you for contacting us. We have received your complaint.\n\n"
+            "Your reference number is %(reference)s. Please keep it: you can use it to ask "
+            "about your complaint at %(status_url)s or by phone.\n\n"
+            "We will be in touch. If your situation is urgent, please call your plan's "
+            "member services.",
+            reference=grievance.reference,
+            status_url=f"{runtime.base_url}/complaint/status",
+        )
     message = outbox.put(
         f"ack:{grievance.reference}",
         "acknowledgment",
         email,
-        f"We received your complaint ({grievance.reference})",
+        subject,
         text,
         None,
         now,

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+
+from portal.domain.intake import fold
 from portal.models import Grievance
 from portal.services import audit
 
 STAGES = {
-    "received": "Received",
-    "in_progress": "Being worked on",
-    "escalated": "Being worked on",
-    "resolved": "Resolved",
-    "closed": "Resolved",
-    "withdrawn": "Closed at your request",
+    "received": _l("Received"),
+    "in_progress": _l("Being worked on"),
+    "escalated": _l("Being worked on"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Resolved"),
+    "withdrawn": _l("Closed at your request"),
+}
+# What a member is promised, by the event that meets the clock; other clocks are staff's.
+PROMISES = {
+    "acknowledged": _l("We will confirm in writing that we received your complaint by"),
+    "member contacted": _l("Someone from our team will contact you by"),
+    "callback complete": _l("Someone from our team will contact you by"),
+    "resolved": _l("We will tell you what we decided by"),
 }
 WRONG_GUESS_LIMIT = 10  # per address, and per reference, per hour
 
 
 def _fold(text: str) -> str:
     """Compare names the way people type them: case, accents and spacing ignored."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+    return fold(text).strip()
 
 
 def _last_name(full_name: str | None) -> str:
@@ -36,25 +44,51 @@ def throttled(reference: str, ip: str | None, now: datetime) -> bool:
     )
 
 
-def look_up(reference: str, last_name: str, now: datetime, ip: str | None) -> dict | None:
-    """The stage and expected date when reference and last name match; None otherwise
-    (the answer never says which of the two was wrong)."""
+def next_steps(grievance: Grievance) -> list[dict]:
+    """What the member can expect and by when, from the record's own clocks, in the
+    program's timezone: one line per promise, the earliest due time of each."""
+    zone = grievance.program.calendar().zone
+    earliest: dict[str, datetime] = {}
+    for clock in grievance.clocks:
+        if clock.met_at is None and clock.met_by in PROMISES:
+            text = str(PROMISES[clock.met_by])
+            earliest[text] = min(clock.due_at, earliest.get(text, clock.due_at))
+    return [
+        {"text": text, "date": due.astimezone(zone).date()}
+        for text, due in sorted(earliest.items(), key=lambda item: item[1])
+    ]
+
+
+def _matches(grievance: Grievance | None, last_name: str | None, birth_date: date | None):
+    """Every detail given must match, and at least one must be given."""
+    if grievance is None or not (_fold(last_name or "") or birth_date):
+        return False
+    member = grievance.member
+    if _fold(last_name or "") and _last_name(member.name) != _fold(last_name):
+        return False
+    return not (birth_date and member.birth_date != birth_date)
+
+
+def look_up(
+    reference: str, last_name: str | None, birth_date: date | None, now: datetime, ip: str | None
+) -> dict | None:
+    """The stage and expected date when the reference and the member's last name or date of
+    birth match; None otherwise (the answer never says which detail was wrong)."""
     reference = reference.strip().upper()
     grievance = (
         Grievance.objects(reference=reference)
         .only("reference", "status", "member", "clocks", "resolved_at", "program")
         .first()
     )
-    wanted = _fold(last_name)
-    if grievance is None or not wanted or _last_name(grievance.member.name) != wanted:
+    if not _matches(grievance, last_name, birth_date):
         audit.record("status check failed", now, target=reference[:40], ip=ip)
         return None
     zone = grievance.program.calendar().zone
     resolution = [c.due_at for c in grievance.clocks if c.met_by == "resolved" and not c.met_at]
     if grievance.resolved_at:
-        when, label = grievance.resolved_at, "Resolved on"
+        when, label = grievance.resolved_at, _l("Resolved on")
     elif resolution:
-        when, label = min(resolution), "We expect to resolve it by"
+        when, label = min(resolution), _l("We expect to resolve it by")
     else:
         when, label = None, None
     return {

@@ -1,0 +1,47 @@
+"""English and Spanish for the pages members see; the staff portal stays in English.
+
+A member's choice (the language link, `?lang=es`) is kept in their session; otherwise the
+browser's Accept-Language decides."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+
+LANGUAGES = {"en": "English", "es": "Español"}
+
+
+def is_public(path: str) -> bool:
+    return path == "/" or path == "/complaint" or path.startswith("/complaint/")
+
+
+def select_locale() -> str:
+    if not is_public(request.path):
+        return "en"
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def language() -> str:
+    return str(get_locale() or "en")
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale)
+
+    @app.before_request
+    def remember_language():
+        chosen = request.args.get("lang")
+        if chosen in LANGUAGES and is_public(request.path):
+            session["lang"] = chosen
+
+    @app.context_processor
+    def languages():
+        current = language()
+        return {
+            "lang": current,
+            "other_languages": {k: v for k, v in LANGUAGES.items() if k != current},
+            "show_language_links": is_public(request.path),
+        }
