@@ -176,7 +176,9 @@ def test_oversized_body_is_refused_without_a_500(client, programs):
     assert response.status_code == 413
 
 
-def test_submission_lands_when_the_queue_is_down(live_server, programs, redis_server, app):
+def test_submission_lands_when_the_queue_is_down(
+    live_server, programs, redis_server, app, portal_env, smtp_server
+):
     """Stored first: with Redis stopped the member still gets a reference; the relay sends
     the acknowledgment once Redis is back."""
     redis_server.stop()
@@ -193,6 +195,16 @@ def test_submission_lands_when_the_queue_is_down(live_server, programs, redis_se
     with app.app_context():
         summary = relay()
     assert summary == {"waiting": 1, "queued": 1}
+    from tests.conftest import run_portal
+
+    assert run_portal(portal_env, "worker", "--burst").returncode == 0
+    # Once back, the relay and the worker running again send nothing a second time.
+    with app.app_context():
+        assert relay() == {"waiting": 0, "queued": 0}
+    assert run_portal(portal_env, "worker", "--burst").returncode == 0
+    sent = [m for rcpt, m in smtp_server.messages if reference in m["Subject"]]
+    assert len(sent) == 1 and sent[0]["To"] == "member@example.org"
+    assert Outbox.objects.get(key=f"ack:{reference}").status == "sent"
 
 
 def test_the_acknowledgment_mail_meets_the_acknowledgment_clock(
