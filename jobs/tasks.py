@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from portal.clock import utcnow
 from portal.models import JobRun
 from portal.runtime import runtime
-from portal.services import clocks, completeness, digests, outbox
+from portal.services import clocks, completeness, daily, digests, outbox, quarterly
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def _send(ids, moment: datetime) -> dict:
             else:
                 skipped += 1
         except Exception:
+            # Left 'failed' in the outbox; the relay queues it again after a back-off.
             failed += 1
     return {"sent": sent, "failed": failed, "already_sent": skipped}
 
@@ -78,12 +79,35 @@ def digest(now: str | None = None) -> dict:
 
 @recorded("completeness")
 def completeness_check(now: str | None = None, month: str | None = None) -> dict:
-    results = completeness.check_month(_now(now), month)
-    return {
+    """Check last month's log (or `month`), keep the result, and send what is due: reminders
+    before the 5th, the result after it, the director's note."""
+    moment = _now(now)
+    results = completeness.check_month(moment, month)
+    summary = {
+        "month": results[0].month if results else month,
         "managers": len(results),
         "checked": sum(r.checked for r in results),
         "incomplete": sum(len(r.incomplete) for r in results),
+        "results": [completeness.as_dict(r) for r in results],
     }
+    if month is None:
+        messages = completeness.send_notices(moment, runtime().base_url)
+        summary |= {"messages": len(messages), **_send([m.pk for m in messages], moment)}
+    return summary
+
+
+@recorded("daily-report")
+def daily_report(now: str | None = None) -> dict:
+    moment = _now(now)
+    messages = daily.send_reports(moment, runtime().base_url)
+    return {"reports": len(messages), **_send([m.pk for m in messages], moment)}
+
+
+@recorded("quarterly-reminders")
+def quarterly_reminders(now: str | None = None) -> dict:
+    moment = _now(now)
+    messages = quarterly.send_reminders(moment, runtime().base_url)
+    return {"reminders": len(messages), **_send([m.pk for m in messages], moment)}
 
 
 @recorded("relay")
@@ -105,5 +129,7 @@ JOBS = {
     "overdue": overdue,
     "digest": digest,
     "completeness": completeness_check,
+    "daily-report": daily_report,
+    "quarterly-reminders": quarterly_reminders,
     "relay": relay,
 }

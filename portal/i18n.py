@@ -5,7 +5,7 @@ browser's Accept-Language decides."""
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 LANGUAGES = {"en": "English", "es": "Español"}
@@ -16,7 +16,7 @@ def is_public(path: str) -> bool:
 
 
 def select_locale() -> str:
-    if not is_public(request.path):
+    if not has_request_context() or not is_public(request.path):
         return "en"
     chosen = session.get("lang")
     if chosen in LANGUAGES:
@@ -43,5 +43,5 @@ def init_app(app: Flask) -> None:
         return {
             "lang": current,
             "other_languages": {k: v for k, v in LANGUAGES.items() if k != current},
-            "show_language_links": is_public(request.path),
+            "show_language_links": has_request_context() and is_public(request.path),
         }

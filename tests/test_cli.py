@@ -73,7 +73,26 @@ def test_jobs_run_completeness_json(app, portal_env, programs, staff):
     staff["csr"].update(set__manager=staff["manager"])
     result = run_portal(portal_env, "jobs", "run", "completeness", "--month", "2026-10", "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"managers": 2, "checked": 2, "incomplete": 1}
+    answer = json.loads(result.stdout)
+    assert {k: answer[k] for k in ("month", "managers", "checked", "incomplete")} == {
+        "month": "2026-10",
+        "managers": 2,
+        "checked": 2,
+        "incomplete": 1,
+    }
+    assert {
+        "manager": "unassigned",
+        "checked": 1,
+        "final": False,
+        "incomplete": [
+            {
+                "reference": lacking.reference,
+                "program": "ct-dental",
+                "missing": ["type", "member_name or member_id", "level"],
+            }
+        ],
+    } in answer["results"]
+    assert "A" not in [r["manager"] for r in answer["results"]]  # no member names
     unassigned = CompletenessResult.objects.get(month="2026-10", manager_key="unassigned")
     assert unassigned.incomplete[0].reference == lacking.reference
     assert unassigned.incomplete[0].missing == ["type", "member_name or member_id", "level"]

@@ -50,7 +50,7 @@ def test_complaint_to_digest(live_server, programs, staff, portal_env, redis_ser
     assert result.returncode == 0, result.stderr[-2000:]
 
     to_csr = [m for rcpt, m in smtp_server.messages if rcpt == [csr.email]]
-    assert len(to_csr) == 1, f"expected one digest, got {len(to_csr)}"
+    assert len(to_csr) == 1, f"expected one digest, got {len(to_csr)}: {result.stderr[-3000:]}"
     body = to_csr[0].get_body(("plain",)).get_content()
     assert reference in body
     raw = to_csr[0].as_string()

@@ -593,6 +593,7 @@ class ProgramView(SecureModelView):
         "substantiation_reasons",
         "clock_rules",
         "warning_hours",
+        "supervisor_grace_hours",
         "retention_years",
         "completeness_rules",
         "repeat_threshold",
@@ -703,8 +704,11 @@ class CompletenessView(SecureModelView):
     """Last month's log: which records are incomplete, and what each lacks."""
 
     view_permission = "completeness.view"
-    column_list = ("month", "manager", "checked", "incomplete", "computed_at")
+    column_list = ("month", "manager", "checked", "incomplete", "computed_at", "final")
     column_default_sort = ("month", True)
+    column_filters = (FilterEqual(column="month", name="Month"),)
+    named_filter_urls = True
+    column_labels = {"final": "Final (after the 5th)"}
     column_formatters = {
         "incomplete": lambda v, c, m, n: (
             Markup("<br>").join(

@@ -50,6 +50,8 @@ class Program(me.Document):
     substantiation_reasons = me.ListField(me.StringField(max_length=200))
     clock_rules = me.ListField(me.EmbeddedDocumentField(ClockRule))
     warning_hours = me.IntField(default=24, min_value=0)
+    # Supervisors' digests list their team's records overdue longer than this.
+    supervisor_grace_hours = me.IntField(default=24, min_value=0)
     retention_years = me.IntField(default=10, min_value=1)
     completeness_rules = me.ListField(me.StringField(max_length=120))
     # Repeat-complaint watch: this many Level I records against one provider in the window.

@@ -17,6 +17,8 @@ class CompletenessResult(me.Document):
     checked = me.IntField(default=0)
     incomplete = me.ListField(me.EmbeddedDocumentField(Incomplete))
     computed_at = me.DateTimeField(required=True)
+    # After the 5th the result is final: kept as it stood at the deadline, never recomputed.
+    final = me.BooleanField(default=False)
 
     meta = {
         "collection": "completeness_results",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from portal.domain import businesstime
@@ -10,6 +11,8 @@ from portal.domain.clocks import StartedClock, clock_state, describe_state, star
 from portal.models import Grievance, Program, User
 from portal.models.grievance import Clock, Extension, Pause
 from portal.services import history
+
+log = logging.getLogger(__name__)
 
 
 class ClockError(ValueError):
@@ -184,20 +187,25 @@ def recompute(grievance: Grievance, by: User | None, now: datetime) -> str | Non
 
 def refresh_overdue(now: datetime) -> dict:
     """Mark clocks past due on open records. Reads only open records with something due."""
-    marked = records = 0
+    marked = records = skipped = 0
     for grievance in Grievance.objects.due_by(now).only("clocks", "overdue", "next_due_at"):
-        changed = False
-        for clock in grievance.clocks:
-            if is_late(clock, now) and clock.overdue_since is None:
-                clock.overdue_since = now
-                marked += 1
-                changed = True
-        if changed or not grievance.overdue:
-            Grievance.objects(pk=grievance.pk).update_one(
-                set__clocks=grievance.clocks, set__overdue=True, set__updated_at=now
-            )
-            records += 1
-    return {"clocks_marked": marked, "records_updated": records}
+        try:
+            changed = False
+            for clock in grievance.clocks:
+                if is_late(clock, now) and clock.overdue_since is None:
+                    clock.overdue_since = now
+                    marked += 1
+                    changed = True
+            if changed or not grievance.overdue:
+                Grievance.objects(pk=grievance.pk).update_one(
+                    set__clocks=grievance.clocks, set__overdue=True, set__updated_at=now
+                )
+                records += 1
+        except Exception:
+            # One broken record must not stop the rest; its id (no member data) is logged.
+            log.exception("overdue: record %s skipped", grievance.pk)
+            skipped += 1
+    return {"clocks_marked": marked, "records_updated": records, "skipped": skipped}
 
 
 def rows(grievance: Grievance, now: datetime) -> list[dict]:

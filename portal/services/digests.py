@@ -1,43 +1,95 @@
-"""The overdue digest: one message per staff member per day, counts and links only."""
+"""The overdue digest: one message per staff member per business day, at the start of their
+office's day; counts and links only, never member data."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
-from html import escape
+from datetime import datetime, timedelta
 
+from portal.domain.recurring import business_day_begun
 from portal.models import Grievance, Outbox, User
 from portal.services import outbox
+from portal.services.staffmail import active_programs, compose, home_calendar
 
 
-def compose(user: User, references: list[tuple[str, str]], base_url: str, day: str):
-    """Subject, text and HTML for one digest. No member names, IDs or narratives."""
-    count = len(references)
-    subject = f"Grievance portal: {count} overdue record{'s' if count != 1 else ''} ({day})"
-    links = [(ref, f"{base_url}/admin/grievance/details/?id={pk}") for pk, ref in references]
-    text = "\n".join(
-        [f"Hello {user.name},", "", f"You have {count} overdue record(s) as of {day}:", ""]
-        + [f"- {ref}: {url}" for ref, url in links]
-        + ["", "Open each record to see its clocks and what is due."]
+def _overdue_since(grievance: Grievance) -> datetime | None:
+    marks = [c.overdue_since for c in grievance.clocks if c.overdue_since and not c.met_at]
+    return min(marks) if marks else None
+
+
+def _empty() -> dict:
+    return {"overdue": [], "at_risk": [], "past_grace": [], "team": []}
+
+
+def working_set(now: datetime, programs) -> dict:
+    """Each assignee's overdue and at-risk records, from the open records due within the
+    longest warning window: the query reads open work only, never closed history."""
+    by_program = {p.pk: p for p in programs}
+    longest = max((p.warning_hours for p in programs), default=24)
+    mine: dict = defaultdict(_empty)
+    rows = (
+        Grievance.objects.due_by(now + timedelta(hours=longest))
+        .filter(assignee__ne=None)
+        .only("reference", "assignee", "program", "overdue", "next_due_at", "clocks")
+        .no_dereference()
+        .order_by("next_due_at")
     )
-    items = "".join(f'<li><a href="{escape(url)}">{escape(ref)}</a></li>' for ref, url in links)
-    html = (
-        f"<p>Hello {escape(user.name)},</p><p>You have {count} overdue record(s) as of "
-        f"{escape(day)}:</p><ul>{items}</ul>"
-    )
-    return subject, text, html
+    for row in rows:
+        program = by_program.get(row.program.id)
+        if program is None:
+            continue
+        item = (str(row.pk), row.reference)
+        assignee = row.assignee.id
+        if row.overdue:
+            mine[assignee]["overdue"].append(item)
+            since = _overdue_since(row)
+            grace = timedelta(hours=program.supervisor_grace_hours)
+            if since is not None and since <= now - grace:
+                mine[assignee]["past_grace"].append(item)
+        elif row.next_due_at <= now + timedelta(hours=program.warning_hours):
+            mine[assignee]["at_risk"].append(item)
+    return mine
 
 
 def queue_digests(now: datetime, base_url: str) -> list[Outbox]:
-    """Write today's digest for every assignee with overdue open records into the outbox."""
-    day = now.date().isoformat()
-    by_user: dict = defaultdict(list)
-    overdue = Grievance.objects(is_open=True, overdue=True, assignee__ne=None)
-    for row in overdue.only("reference", "assignee").no_dereference().order_by("reference"):
-        by_user[row.assignee.id].append((str(row.pk), row.reference))
+    """Write today's digest into the outbox for every person whose business day has begun
+    and who has something overdue or at risk (supervisors: also their team's records
+    overdue past the grace period). The key (person, local day) makes it once a day."""
+    programs = active_programs()
+    items = working_set(now, programs)
+    people = {u.pk: u for u in User.objects(active=True)}
+    for user in list(people.values()):
+        if user.manager is not None and user.pk in items and user.manager.pk in people:
+            items[user.manager.pk]["team"].extend(items[user.pk]["past_grace"])
     messages = []
-    for user in User.objects(pk__in=list(by_user), active=True):
-        subject, text, html = compose(user, by_user[user.pk], base_url, day)
-        key = f"digest:{user.pk}:{day}"
+    for user_id, found in items.items():
+        user = people.get(user_id)
+        if user is None or not (found["overdue"] or found["at_risk"] or found["team"]):
+            continue
+        calendar = home_calendar(user, programs)
+        day = business_day_begun(calendar, now) if calendar else None
+        if day is None:
+            continue  # not yet their office's business day: a later run sends it
+        key = f"digest:{user.pk}:{day.isoformat()}"
+        if Outbox.objects(key=key).count():
+            continue
+        subject, text, html = compose(
+            "digest",
+            user=user,
+            day=day,
+            overdue=_links(found["overdue"], base_url),
+            at_risk=_links(found["at_risk"], base_url),
+            team=_links(sorted(set(found["team"])), base_url),
+            lists={
+                "overdue": f"{base_url}/admin/grievance/?flt0_assigned_to_me_is=1"
+                "&flt1_open_equals=1&flt2_overdue_equals=1",
+                "at_risk": f"{base_url}/admin/grievance/?flt0_assigned_to_me_is=1"
+                "&flt1_at_risk_is=1",
+            },
+        )
         messages.append(outbox.put(key, "digest", user.email, subject, text, html, now))
     return messages
+
+
+def _links(items, base_url: str) -> list[tuple[str, str]]:
+    return [(ref, f"{base_url}/admin/grievance/details/?id={pk}") for pk, ref in items]

@@ -1,0 +1,67 @@
+"""The daily report to managers and directors: new records, open by level and age, overdue,
+Level III. Counts only; read from the open records and the one day received."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, time, timedelta
+
+from portal.domain.recurring import AGE_BUCKETS, age_bucket, business_day_begun
+from portal.models import Grievance, Outbox, Program
+from portal.services import outbox
+from portal.services.staffmail import active_programs, compose, home_program, serves, staff_with
+
+
+def counts(program: Program, day) -> dict:
+    """The day's figures for one program, `day` being the program's local date."""
+    zone = program.calendar().zone
+    start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=zone)
+    end = datetime.combine(day, time(0), tzinfo=zone)
+    new = Grievance.objects.received_between(program, start, end).count()
+    by_level: Counter = Counter()
+    by_age: Counter = Counter()
+    overdue = level3 = 0
+    for row in Grievance.objects(program=program, is_open=True).only(
+        "level", "received_at", "overdue"
+    ):
+        by_level[row.level or "not set"] += 1
+        by_age[age_bucket(row.received_at.astimezone(zone).date(), day)] += 1
+        overdue += row.overdue
+        level3 += row.level == "III"
+    return {
+        "program": program.name,
+        "new_yesterday": new,
+        "open": sum(by_level.values()),
+        "open_by_level": dict(sorted(by_level.items())),
+        "open_by_age": {label: by_age.get(label, 0) for *_r, label in AGE_BUCKETS}
+        | {"over 90 days": by_age.get("over 90 days", 0)},
+        "overdue": overdue,
+        "level3_open": level3,
+    }
+
+
+def send_reports(now: datetime, base_url: str) -> list[Outbox]:
+    """One report per manager and director per business day, once their office has opened,
+    covering the programs they serve."""
+    programs = active_programs()
+    figures: dict = {}
+    messages = []
+    for user in staff_with("manager", "director"):
+        home = home_program(user, programs)
+        day = business_day_begun(home.calendar(), now) if home else None
+        if day is None:
+            continue
+        key = f"daily-report:{user.pk}:{day.isoformat()}"
+        if Outbox.objects(key=key).count():
+            continue
+        rows = []
+        for program in programs:
+            if serves(user, program):
+                if (program.pk, day) not in figures:
+                    figures[(program.pk, day)] = counts(program, day)
+                rows.append(figures[(program.pk, day)])
+        subject, text, html = compose(
+            "daily-report", user=user, day=day, rows=rows, link=f"{base_url}/admin/"
+        )
+        messages.append(outbox.put(key, "daily-report", user.email, subject, text, html, now))
+    return messages
