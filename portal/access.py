@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.edit": frozenset({"admin"}),
     "outbox.view": frozenset({"manager", "director", "admin"}),
     "completeness.view": LEADS | {"auditor"},
+    "jobs.view": frozenset({"manager", "director", "admin"}),
+    "jobs.retry": frozenset({"manager", "admin"}),
 }
 
 

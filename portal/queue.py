@@ -115,15 +115,19 @@ class EmbeddedRedis:
         self.url_file.unlink(missing_ok=True)
 
 
+# A queue that cannot be reached is answered within seconds: the web app must not hang on it.
+CONNECT_TIMEOUT = 3
+
+
 def connect(redis_url: str | None, instance_path: Path, *, start: bool) -> redis.Redis:
     """A client for the configured Redis; with `start`, start the embedded server if needed."""
     if redis_url:
-        return redis.Redis.from_url(redis_url)
+        return redis.Redis.from_url(redis_url, socket_connect_timeout=CONNECT_TIMEOUT)
     embedded = EmbeddedRedis(instance_path / "redis")
     url = embedded.ensure()[0] if start else embedded.url()
     if url is None:
         raise redis.ConnectionError("the embedded Redis is not running (start `portal run`)")
-    return redis.Redis.from_url(url)
+    return redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT)
 
 
 def describe(redis_url: str | None, instance_path: Path) -> str:

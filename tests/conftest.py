@@ -106,23 +106,49 @@ class RedisServer:
 
 
 class SmtpSink:
-    """Collects what a real SMTP server on loopback receives."""
+    """Collects what a real SMTP server on loopback receives. Fault tests can make it slow
+    (`delay` seconds before accepting each message), refuse everything for a while
+    (`refusing`), or refuse one address (`rejected`). A message counts as received only when
+    its client is still there to be told so, as with a server that commits at its 250."""
 
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
+        self.delay = 0.0
+        self.refusing = False
+        self.rejected: set[str] = set()
+        self.arrived = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.rejected:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        import asyncio
         from email import message_from_bytes, policy
 
+        if self.refusing:
+            return "451 4.3.0 try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+            if server.transport is None or server.transport.is_closing():
+                return "451 4.3.0 client went away"  # never told: not received
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
             self.messages.append((envelope.rcpt_tos, message))
+        self.arrived.set()
         return "250 OK"
 
     def clear(self):
         with self.lock:
             self.messages.clear()
+        self.delay, self.refusing, self.rejected = 0.0, False, set()
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ TABLE = {
     "outbox": (frozenset({"manager", "director", "admin"}), frozenset()),
     "completeness": (LEADS | {"auditor"}, frozenset()),
     "audit": (frozenset({"auditor", "director", "admin"}), frozenset()),
+    "jobs": (frozenset({"manager", "director", "admin"}), frozenset({"manager", "admin"})),
 }
 EXPORTERS = LEADS | {"auditor"}
 

@@ -5,6 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin import views
+from portal.admin.jobs import JobsView
 from portal.security import csp_nonce
 
 
@@ -23,6 +24,7 @@ def init_admin(app: Flask) -> Admin:
             views.CompletenessResult, name="Log completeness", endpoint="completeness"
         )
     )
+    admin.add_view(JobsView(name="Background jobs", endpoint="jobs", category="Administration"))
     admin.add_view(
         views.AuditView(
             views.AuditEvent, name="Audit trail", endpoint="audit", category="Administration"

@@ -15,6 +15,7 @@ class Outbox(me.Document):
     status = me.StringField(choices=("pending", "sending", "sent", "failed"), default="pending")
     attempts = me.IntField(default=0)
     last_error = me.StringField(max_length=500)
+    next_attempt_at = me.DateTimeField()  # after a failure: not before then (back-off)
     created_at = me.DateTimeField(required=True)
     sent_at = me.DateTimeField()
     # When sending it is an event on a record (an alert meets its clock), which one.

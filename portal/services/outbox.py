@@ -13,6 +13,9 @@ from portal.services import clocks
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+# After the Nth failed attempt, wait BACKOFF[N-1] before the relay tries again (the last
+# value repeats): a mail server that is down is not hammered, and recovers its queue.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 # A message left 'sending' this long was in a worker that died; it may be tried again.
 STALE_SENDING = timedelta(minutes=10)
 
@@ -72,8 +75,12 @@ def deliver(outbox_id, transport, sender: str, now: datetime) -> bool:
         )
     except Exception as exc:
         # The error's type only: SMTP errors can echo addresses back.
+        wait = BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
         Outbox.objects(pk=message.pk).update_one(
-            set__status="failed", set__last_error=type(exc).__name__, unset__sent_at=True
+            set__status="failed",
+            set__last_error=type(exc).__name__,
+            set__next_attempt_at=now + wait,
+            unset__sent_at=True,
         )
         log.warning("outbox %s: sending failed (%s)", message.pk, type(exc).__name__)
         raise
@@ -93,7 +100,11 @@ def _record_sent(message: Outbox, now: datetime) -> None:
 def due_for_delivery(now: datetime) -> list:
     """Ids of messages the relay should queue: new, failed with tries left, or stuck."""
     ids = list(Outbox.objects(status="pending").scalar("pk"))
-    ids += list(Outbox.objects(status="failed", attempts__lt=MAX_ATTEMPTS).scalar("pk"))
+    ids += list(
+        Outbox.objects(status="failed", attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now).scalar(
+            "pk"
+        )
+    )
     stuck = Outbox.objects(status="sending", sent_at__lt=now - STALE_SENDING)
     for message in stuck.only("pk"):
         Outbox.objects(pk=message.pk, status="sending").update_one(set__status="failed")
