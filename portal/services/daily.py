@@ -52,7 +52,7 @@ def send_reports(now: datetime, base_url: str) -> list[Outbox]:
         if day is None:
             continue
         key = f"daily-report:{user.pk}:{day.isoformat()}"
-        if Outbox.objects(key=key).count():
+        if outbox.already_written(key, messages):
             continue
         rows = []
         for program in programs:

@@ -71,7 +71,7 @@ def queue_digests(now: datetime, base_url: str) -> list[Outbox]:
         if day is None:
             continue  # not yet their office's business day: a later run sends it
         key = f"digest:{user.pk}:{day.isoformat()}"
-        if Outbox.objects(key=key).count():
+        if outbox.already_written(key, messages):
             continue
         subject, text, html = compose(
             "digest",

@@ -50,6 +50,17 @@ def put(
         return Outbox.objects.get(key=key)
 
 
+def already_written(key: str, unsent: list) -> bool:
+    """True when the message for `key` exists; if it is not sent yet (a run that died before
+    sending it), it joins `unsent`, so that the run repeated sends it."""
+    message = Outbox.objects(key=key).first()
+    if message is None:
+        return False
+    if message.status != "sent":
+        unsent.append(message)
+    return True
+
+
 def hand_to_queue(outbox_id, runtime, queue_name: str = "emails"):
     """Queue the sending of a stored message; None when the queue is down (the relay tries
     again later, and the outbox keeps the message meanwhile)."""

@@ -1,0 +1,217 @@
+"""Faults the background work must survive, each printing its figures: a worker killed in
+the middle of a digest, a mail server refusing then recovering, Redis down, a poison record.
+Messages expected, sent, duplicated and lost are counted at the real SMTP server."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from rq import Queue, Retry
+from rq.registry import StartedJobRegistry
+
+from portal.models import Grievance, Outbox, User
+from portal.services.clocks import refresh_overdue
+from portal.services.grievances import assign
+from portal.services.intake import Intake, submit
+from tests.conftest import run_portal
+from tests.helpers import csrf_token, file_complaint, login
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
+PASSWORD = "correct horse battery"
+
+
+def figures(name: str, expected: set, smtp_server, **extra) -> dict:
+    """Expected, sent, duplicated and lost, by recipient, as the SMTP server saw them."""
+    seen = Counter(rcpt[0] for rcpt, _m in smtp_server.messages)
+    result = {
+        "expected": len(expected),
+        "sent": len(set(seen) & expected),
+        "duplicated": sum(n - 1 for n in seen.values() if n > 1),
+        "lost": len(expected - set(seen)),
+        **extra,
+    }
+    print(f"\n{name}: " + ", ".join(f"{k} {v}" for k, v in result.items()))
+    return result
+
+
+def staff_with_overdue_records(programs, count: int) -> set:
+    """`count` staff members in Connecticut, each with one overdue record; their addresses."""
+    ct = programs["ct-dental"]
+    lead = User(email="lead@staff.test", name="Lead", roles=["supervisor"]).save()
+    addresses = set()
+    for n in range(count):
+        person = User(email=f"worker{n:02d}@staff.test", name=f"Worker {n}", roles=["csr"])
+        person.programs = [ct]
+        person.save()
+        grievance = submit(ct, Intake(description="x"), NOW - timedelta(days=120))
+        assign(grievance, person, by=lead, now=grievance.received_at)
+        addresses.add(person.email)
+    refresh_overdue(NOW)
+    return addresses
+
+
+def burst(portal_env):
+    result = run_portal(portal_env, "worker", "--burst")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_a_worker_killed_mid_digest_loses_nothing_and_sends_nothing_twice(
+    app, programs, redis_server, portal_env, smtp_server
+):
+    expected = staff_with_overdue_records(programs, 20)
+    smtp_server.delay = 0.25  # a slow mail server: the digest run takes about 5 s
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "portal", "worker"],
+        env=portal_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the worker and its work-horse
+    )
+    queue = Queue("periodic", connection=redis_server.client())
+    queue.enqueue("jobs.tasks.digest", now=NOW.isoformat(), retry=Retry(max=3))
+    deadline = time.monotonic() + 60
+    while smtp_server.count() < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(worker.pid, signal.SIGKILL)  # the whole worker, mid-send
+    worker.wait(timeout=10)
+    before = smtp_server.count()
+    assert 6 <= before < len(expected), before
+    killed_at = time.monotonic()
+
+    # Another worker finds the abandoned job and retries it (RQ's cleanup, here forced
+    # rather than waiting for the heartbeat to expire); the message that was being sent
+    # when the worker died is released by the relay once it is stale.
+    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
+    smtp_server.delay = 0
+    burst(portal_env)
+    run_portal(
+        portal_env, "jobs", "run", "relay", "--now", (NOW + timedelta(minutes=11)).isoformat()
+    )
+    burst(portal_env)
+    result = figures(
+        "worker SIGKILLed mid-digest",
+        expected,
+        smtp_server,
+        sent_before_kill=before,
+        recovered_in_s=round(time.monotonic() - killed_at, 1),
+    )
+    assert result["lost"] == 0 and result["duplicated"] == 0
+    assert Outbox.objects(kind="digest", status="sent").count() == len(expected)
+
+
+def test_smtp_refusing_then_recovering(
+    app, programs, staff, redis_server, portal_env, smtp_server, live_server
+):
+    expected = staff_with_overdue_records(programs, 5)
+    smtp_server.refusing = True
+    summary = run_portal(portal_env, "jobs", "run", "digest", "--now", NOW.isoformat())
+    assert summary.returncode == 0 and "failed: 5" in summary.stdout, summary.stdout
+    assert Outbox.objects(status="failed").count() == 5
+    # Within the back-off the relay leaves them be: the mail server is not hammered.
+    early = run_portal(
+        portal_env, "jobs", "run", "relay", "--now", (NOW + timedelta(seconds=30)).isoformat()
+    )
+    assert "queued: 0" in early.stdout, early.stdout
+    # A delivery queued on its own fails too and lands among the failed jobs.
+    one = Outbox.objects(status="failed").first()
+    Queue("emails", connection=redis_server.client()).enqueue("jobs.tasks.deliver", str(one.pk))
+    burst(portal_env)
+
+    # The managers see it: the failed mail in the outbox and the failed job, with a retry.
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    page = manager.get(f"{live_server}/admin/jobs/")
+    assert page.status_code == 200
+    assert "5 failed (retried with back-off)" in page.text
+    assert "jobs.tasks.deliver" in page.text and "SMTPDataError" in page.text
+    job_id = re.search(r'name="job_id" value="([^"]+)"', page.text).group(1)
+    director = login(live_server, "director@staff.test", PASSWORD)
+    refused = director.post(
+        f"{live_server}/admin/jobs/retry",
+        data={
+            "job_id": job_id,
+            "csrf_token": csrf_token(director.get(f"{live_server}/account/password").text),
+        },
+        allow_redirects=False,
+    )
+    assert refused.status_code == 403
+
+    # The server recovers: the failed job retried from the page, the rest by the relay.
+    smtp_server.refusing = False
+    retried = manager.post(
+        f"{live_server}/admin/jobs/retry",
+        data={"job_id": job_id, "csrf_token": csrf_token(page.text)},
+    )
+    assert retried.status_code == 200 and "is queued again" in retried.text
+    run_portal(
+        portal_env, "jobs", "run", "relay", "--now", (NOW + timedelta(minutes=2)).isoformat()
+    )
+    burst(portal_env)
+    result = figures("SMTP refusing, then recovering", expected, smtp_server)
+    assert result["lost"] == 0 and result["duplicated"] == 0
+    from portal.models import AuditEvent
+
+    assert AuditEvent.objects(action="job retried", target=job_id).count() == 1
+
+
+def test_redis_down_the_web_keeps_working_and_work_catches_up(
+    app, programs, staff, redis_server, portal_env, smtp_server, live_server
+):
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    redis_server.stop()
+    try:
+        references = []
+        for n in range(10):
+            response, _ = file_complaint(live_server, email=f"member{n}@example.org")
+            assert response.status_code == 200
+            references.append(re.search(r"G-\d{4}-\d{6}", response.text).group(0))
+        assert manager.get(f"{live_server}/admin/").status_code == 200
+        jobs_page = manager.get(f"{live_server}/admin/jobs/")
+        assert jobs_page.status_code == 200 and "cannot be reached" in jobs_page.text
+        overdue = run_portal(portal_env, "jobs", "run", "overdue")
+        assert overdue.returncode == 0, overdue.stderr[-2000:]
+    finally:
+        redis_server.start()
+    stored = Grievance.objects(reference__in=references).count()
+    relay = run_portal(portal_env, "jobs", "run", "relay")
+    assert "queued: 10" in relay.stdout, relay.stdout
+    burst(portal_env)
+    run_portal(portal_env, "jobs", "run", "relay")  # a second relay finds nothing to do
+    burst(portal_env)
+    expected = {f"member{n}@example.org" for n in range(10)}
+    result = figures("Redis down during 10 submissions", expected, smtp_server, stored=stored)
+    assert stored == 10 and result["lost"] == 0 and result["duplicated"] == 0
+
+
+def test_a_poison_record_or_recipient_does_not_stop_the_others(
+    app, programs, redis_server, portal_env, smtp_server
+):
+    expected = staff_with_overdue_records(programs, 4)
+    poison = sorted(expected)[0]
+    smtp_server.rejected = {poison}
+    # A record whose clocks were damaged (no due time), open and due: the overdue job meets it.
+    broken = submit(programs["ct-dental"], Intake(description="x"), NOW - timedelta(days=120))
+    Grievance._get_collection().update_one(
+        {"_id": broken.pk}, {"$set": {"clocks": [{"name": "broken"}], "overdue": False}}
+    )
+    Queue("periodic", connection=redis_server.client()).enqueue(
+        "jobs.tasks.overdue", now=(NOW + timedelta(hours=1)).isoformat()
+    )
+    Queue("periodic", connection=redis_server.client()).enqueue(
+        "jobs.tasks.digest", now=NOW.isoformat()
+    )
+    burst(portal_env)
+    from portal.models import JobRun
+
+    assert JobRun.objects.get(name="overdue").ok
+    assert JobRun.objects.get(name="overdue").summary["skipped"] == 1
+    digest = JobRun.objects.get(name="digest")
+    assert digest.ok and digest.summary["sent"] == 3 and digest.summary["failed"] == 1
+    result = figures("one poison recipient among 4", expected - {poison}, smtp_server)
+    assert result["lost"] == 0 and result["duplicated"] == 0
+    assert Outbox.objects.get(recipient=poison).status == "failed"
