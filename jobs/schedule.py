@@ -1,17 +1,43 @@
 """The schedule, as data. `portal scheduler` registers each entry with rq's cron scheduler.
 
-Cron expressions are read in UTC (the scheduler runs with TZ=UTC). Jobs that follow office
-hours run on an interval and ask each program's calendar whether its day has begun.
+Each entry: job, queue, `cron` or `interval` (seconds), timezone, timeout. Cron expressions
+are read in their entry's timezone, which is UTC: jobs that follow office hours run on an
+interval instead and ask each program's calendar whether its day has begun, so one schedule
+serves offices in several timezones, through DST and holidays.
 """
 
 SCHEDULE = [
     # Whatever waits in the outbox (a Redis outage, a failed send after its back-off).
-    {"job": "jobs.tasks.relay", "queue": "emails", "interval": 60, "timeout": 120},
-    {"job": "jobs.tasks.overdue", "queue": "periodic", "interval": 300, "timeout": 600},
+    {
+        "job": "jobs.tasks.relay",
+        "queue": "emails",
+        "interval": 60,
+        "timeout": 120,
+        "timezone": "UTC",
+    },
+    {
+        "job": "jobs.tasks.overdue",
+        "queue": "periodic",
+        "interval": 300,
+        "timeout": 600,
+        "timezone": "UTC",
+    },
     # Every 15 minutes: each person's digest and report go out once their office has opened
     # (the jobs read each program's hours, holidays and DST); keyed per person and day.
-    {"job": "jobs.tasks.digest", "queue": "periodic", "interval": 900, "timeout": 1800},
-    {"job": "jobs.tasks.daily_report", "queue": "periodic", "interval": 900, "timeout": 1800},
+    {
+        "job": "jobs.tasks.digest",
+        "queue": "periodic",
+        "interval": 900,
+        "timeout": 1800,
+        "timezone": "UTC",
+    },
+    {
+        "job": "jobs.tasks.daily_report",
+        "queue": "periodic",
+        "interval": 900,
+        "timeout": 1800,
+        "timezone": "UTC",
+    },
     # Last month's log: recomputed until the 5th, final after it; notices keyed per stage.
     # An interval job also runs when the scheduler starts, so the page is never empty.
     {
@@ -19,11 +45,13 @@ SCHEDULE = [
         "queue": "periodic",
         "interval": 6 * 3600,
         "timeout": 1800,
+        "timezone": "UTC",
     },
     {
         "job": "jobs.tasks.quarterly_reminders",
         "queue": "periodic",
         "cron": "0 13 * * *",
         "timeout": 600,
+        "timezone": "UTC",
     },
 ]

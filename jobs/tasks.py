@@ -41,7 +41,9 @@ def recorded(name: str):
             JobRun.objects(name=name).update_one(
                 set__finished_at=utcnow(), set__ok=True, set__summary=summary or {}
             )
-            log.info("job %s done: %s", name, summary)
+            # The figures only; lists (e.g. incomplete records) stay in the JobRun document.
+            figures = {k: v for k, v in (summary or {}).items() if not isinstance(v, list)}
+            log.info("job %s done: %s", name, figures)
             return summary
 
         return wrapper
@@ -70,11 +72,15 @@ def _send(ids, moment: datetime) -> dict:
     return {"sent": sent, "failed": failed, "already_sent": skipped}
 
 
+def _write_and_send(write, label: str, moment: datetime) -> dict:
+    """Write what is due into the outbox, then send it; the figures of both steps."""
+    messages = write(moment, runtime().base_url)
+    return {label: len(messages), **_send([m.pk for m in messages], moment)}
+
+
 @recorded("digest")
 def digest(now: str | None = None) -> dict:
-    moment = _now(now)
-    messages = digests.queue_digests(moment, runtime().base_url)
-    return {"digests": len(messages), **_send([m.pk for m in messages], moment)}
+    return _write_and_send(digests.queue_digests, "digests", _now(now))
 
 
 @recorded("completeness")
@@ -83,31 +89,29 @@ def completeness_check(now: str | None = None, month: str | None = None) -> dict
     before the 5th, the result after it, the director's note."""
     moment = _now(now)
     results = completeness.check_month(moment, month)
-    summary = {
+    sending = {}
+    if month is None:
+        sending = _write_and_send(completeness.send_notices, "messages", moment)
+    for result in results:
+        result.reload()  # the notices may have made it final
+    return {
         "month": results[0].month if results else month,
         "managers": len(results),
         "checked": sum(r.checked for r in results),
         "incomplete": sum(len(r.incomplete) for r in results),
+        **sending,
         "results": [completeness.as_dict(r) for r in results],
     }
-    if month is None:
-        messages = completeness.send_notices(moment, runtime().base_url)
-        summary |= {"messages": len(messages), **_send([m.pk for m in messages], moment)}
-    return summary
 
 
 @recorded("daily-report")
 def daily_report(now: str | None = None) -> dict:
-    moment = _now(now)
-    messages = daily.send_reports(moment, runtime().base_url)
-    return {"reports": len(messages), **_send([m.pk for m in messages], moment)}
+    return _write_and_send(daily.send_reports, "reports", _now(now))
 
 
 @recorded("quarterly-reminders")
 def quarterly_reminders(now: str | None = None) -> dict:
-    moment = _now(now)
-    messages = quarterly.send_reminders(moment, runtime().base_url)
-    return {"reminders": len(messages), **_send([m.pk for m in messages], moment)}
+    return _write_and_send(quarterly.send_reminders, "reminders", _now(now))
 
 
 @recorded("relay")

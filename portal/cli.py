@@ -107,7 +107,13 @@ def scheduler_command() -> None:
     from jobs.schedule import SCHEDULE
     from portal.runtime import runtime
 
-    os.environ["TZ"] = "UTC"  # the schedule's cron strings are written in UTC
+    zones = {entry.get("timezone", "UTC") for entry in SCHEDULE if entry.get("cron")}
+    if zones - {"UTC"}:
+        raise click.ClickException(
+            f"jobs/schedule.py: cron entries must use timezone UTC, not {sorted(zones - {'UTC'})};"
+            " office-time work runs on an interval and reads each program's calendar"
+        )
+    os.environ["TZ"] = "UTC"  # rq's cron reads expressions in the process's local time
     time.tzset()
     scheduler = CronScheduler(connection=runtime().redis(start=True))
     for entry in SCHEDULE:

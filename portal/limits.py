@@ -1,15 +1,14 @@
 """Rate limits on the public form (Flask-Limiter), counted in the portal's Redis.
 
 When Redis is down the limiter keeps counting in memory (`in_memory_fallback_enabled`), so
-the form stays both open and limited; the member over the limit gets a polite page, never
-an error."""
+the form stays both open and limited; the member over the limit gets a polite page
+(portal.errors), never an error."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, render_template
-from flask_babel import gettext as _
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -41,15 +40,3 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-
-    @app.errorhandler(429)
-    def too_many(_error):
-        return render_template(
-            "error.html",
-            title=_("Please wait a little"),
-            message=_(
-                "We have had several submissions from your connection in a short time. "
-                "Please wait an hour and try again, or call us and we will take your "
-                "complaint by phone."
-            ),
-        ), 429

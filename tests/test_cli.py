@@ -226,3 +226,20 @@ def test_portal_due_refuses_bad_input_in_one_line(app, portal_env, programs):
         result = run_portal(portal_env, "due", *args)
         assert result.returncode == 2
         assert result.stderr.strip().count("\n") == 0 and message in result.stderr
+
+
+def test_the_schedule_is_data_every_job_can_run_by_hand(app, portal_env):
+    from jobs.schedule import SCHEDULE
+    from jobs.tasks import JOBS
+
+    for entry in SCHEDULE:
+        assert set(entry) <= {"job", "queue", "cron", "interval", "timezone", "timeout"}
+        assert ("cron" in entry) != ("interval" in entry), entry
+        assert entry["timezone"] == "UTC" and entry["queue"] in ("emails", "periodic")
+        module, _, name = entry["job"].rpartition(".")
+        func = getattr(__import__(module, fromlist=[name]), name)
+        assert func in JOBS.values(), f"{name} cannot be run by hand"
+    result = run_portal(portal_env, "jobs", "run", "daily-report", "--now", "yesterday")
+    assert result.returncode == 2 and "ISO 8601" in result.stderr
+    result = run_portal(portal_env, "jobs", "run", "nightly")
+    assert result.returncode == 2 and "quarterly-reminders" in result.stderr

@@ -1,0 +1,55 @@
+"""Error pages in plain words (English or Spanish on member pages): never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+log = logging.getLogger(__name__)
+
+# what went wrong -> (status, title, message)
+PAGES = {
+    404: (404, _l("Page not found"), _l("We could not find that page.")),
+    413: (
+        413,
+        _l("That was too much to send"),
+        _l(
+            "Please shorten what you wrote and send it again, or call us and we will "
+            "take your complaint by phone."
+        ),
+    ),
+    429: (
+        429,
+        _l("Please wait a little"),
+        _l(
+            "We have had several submissions from your connection in a short time. "
+            "Please wait an hour and try again, or call us and we will take your "
+            "complaint by phone."
+        ),
+    ),
+    CSRFError: (
+        400,
+        _l("Please try again"),
+        _l("This page was open for a long time. Please go back, reload it and send it again."),
+    ),
+    500: (500, _l("Something went wrong"), _l("Please try again in a few minutes.")),
+}
+
+
+def page(status: int, title, message):
+    return render_template("error.html", title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    for error, (status, title, message) in PAGES.items():
+
+        def handler(_error, status=status, title=title, message=message):
+            if status == 500:
+                # The path only: query strings may carry member details.
+                log.error("unhandled error on %s", request.path)
+            return page(status, title, message)
+
+        app.register_error_handler(error, handler)
