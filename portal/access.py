@@ -36,6 +36,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.edit": frozenset({"admin"}),
     "outbox.view": frozenset({"manager", "director", "admin"}),
     "completeness.view": LEADS | {"auditor"},
+    "report.view": LEADS | {"auditor"},
+    # Member months and the trend analysis's written parts.
+    "report.write": frozenset({"manager", "director"}),
+    # One row per record with member names: for a state reviewer and those who answer to one.
+    "report.universe": frozenset({"manager", "director", "auditor", "admin"}),
     "jobs.view": frozenset({"manager", "director", "admin"}),
     "jobs.retry": frozenset({"manager", "admin"}),
 }

@@ -32,6 +32,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(due_command)
     app.cli.add_command(users_group)
+    from portal.reportcli import report_group
+
+    app.cli.add_command(report_group)
 
 
 def _create_app(*_args):

@@ -24,7 +24,10 @@ TABLE = {
     "completeness": (LEADS | {"auditor"}, frozenset()),
     "audit": (frozenset({"auditor", "director", "admin"}), frozenset()),
     "jobs": (frozenset({"manager", "director", "admin"}), frozenset({"manager", "admin"})),
+    "reports": (LEADS | {"auditor"}, frozenset({"manager", "director"})),
 }
+# One row per record with member names: not for supervisors.
+UNIVERSE_READERS = frozenset({"manager", "director", "auditor", "admin"})
 EXPORTERS = LEADS | {"auditor"}
 
 
@@ -60,6 +63,8 @@ def _expected(role, view, name):
         return 200 if view == "grievance" and role in EXPORTERS else 403
     if name == "details_view" and view == "audit":
         return 403
+    if view == "reports" and name == "universe":
+        return 200 if role in UNIVERSE_READERS else 403
     return 200
 
 

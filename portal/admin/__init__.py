@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin import views
 from portal.admin.jobs import JobsView
+from portal.admin.reports import ReportsView
 from portal.security import csp_nonce
 
 
@@ -24,6 +25,7 @@ def init_admin(app: Flask) -> Admin:
             views.CompletenessResult, name="Log completeness", endpoint="completeness"
         )
     )
+    admin.add_view(ReportsView(name="Reports", endpoint="reports"))
     admin.add_view(JobsView(name="Background jobs", endpoint="jobs", category="Administration"))
     admin.add_view(
         views.AuditView(

@@ -15,7 +15,7 @@ from portal.models.grievance import (
 from portal.models.outbox import Counter, Outbox
 from portal.models.program import ClockRule, Program
 from portal.models.provider import Provider
-from portal.models.reports import CompletenessResult, JobRun
+from portal.models.reports import CompletenessResult, JobRun, MemberMonths, TrendAnalysis
 from portal.models.user import ROLES, User
 
 __all__ = [
@@ -31,11 +31,13 @@ __all__ = [
     "Counter",
     "Grievance",
     "JobRun",
+    "MemberMonths",
     "Member",
     "Narrative",
     "Outbox",
     "Program",
     "Provider",
+    "TrendAnalysis",
     "Triage",
     "User",
 ]
@@ -49,5 +51,7 @@ ALL_DOCUMENTS = (
     Counter,
     CompletenessResult,
     JobRun,
+    MemberMonths,
+    TrendAnalysis,
     AuditEvent,
 )

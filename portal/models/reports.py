@@ -36,3 +36,39 @@ class JobRun(me.Document):
     summary = me.DictField()
 
     meta = {"collection": "job_runs", "indexes": ["name"]}
+
+
+class MemberMonths(me.Document):
+    """Member months of one program in one quarter, as the plan reports them to the state."""
+
+    program = me.ReferenceField("Program", required=True)
+    quarter = me.StringField(required=True, regex=r"^\d{4}Q[1-4]$")
+    value = me.IntField(required=True, min_value=1)
+    updated_by = me.ReferenceField("User")
+    updated_at = me.DateTimeField()
+
+    meta = {
+        "collection": "member_months",
+        "indexes": [{"fields": ("program", "quarter"), "unique": True}],
+    }
+
+
+class TrendAnalysis(me.Document):
+    """The written parts of one quarter's trend analysis, who wrote them, and its delivery."""
+
+    program = me.ReferenceField("Program", required=True)
+    quarter = me.StringField(required=True, regex=r"^\d{4}Q[1-4]$")
+    reasons = me.StringField(max_length=10000)
+    preventive_measures = me.StringField(max_length=10000)
+    plan_of_action = me.StringField(max_length=10000)
+    last_plan_worked = me.StringField(max_length=10000)
+    written_by = me.ReferenceField("User")
+    written_at = me.DateTimeField()
+    due_on = me.DateField()
+    delivered_at = me.DateTimeField()
+    delivered_by = me.ReferenceField("User")
+
+    meta = {
+        "collection": "trend_analyses",
+        "indexes": [{"fields": ("program", "quarter"), "unique": True}],
+    }

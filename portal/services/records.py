@@ -1,0 +1,155 @@
+"""Record-by-record listings for reviewers and for the teams' own logs, in one pass over
+the period with projections; names looked up once each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal.models import Grievance, Outbox, Program, User
+
+UNIVERSE = [
+    # 42 CFR 438.416(b)
+    "reference",
+    "covered_person",
+    "member_id",
+    "date_received",
+    "reason",
+    "dates_of_review",
+    "resolution",
+    "date_of_resolution",
+    # the plans' contracts (domain.md)
+    "program",
+    "type",
+    "level",
+    "intake_source",
+    "taken_by",
+    "date_acknowledged",
+    "acknowledgment_method",
+    "resolved_by",
+    "member_told",
+    "substantiated",
+    "state_form_offered",
+]
+REVIEW_ACTIONS = ("classified", "escalated", "triage reviewed", "reopened")
+INQUIRY_LOG = [
+    "date received",
+    "source",
+    "member or provider",
+    "caller",
+    "phone",
+    "issue",
+    "priority",
+    "MCO",
+    "liaison",
+    "updates",
+    "resolution",
+    "date resolved",
+]
+
+
+def _period(program: Program, start: datetime, end: datetime):
+    return list(
+        Grievance.objects.received_between(program, start, end)
+        .exclude("clocks.steps")
+        .no_dereference()
+        .order_by("received_at")
+    )
+
+
+def _names(records) -> dict:
+    ids = set()
+    for record in records:
+        ids.update(h.by.id for h in record.history if h.by)
+        ids.update(c.by.id for c in record.contact_attempts if c.by)
+        if record.assignee:
+            ids.add(record.assignee.id)
+    return {u.pk: u.name for u in User.objects(pk__in=list(ids)).only("name")}
+
+
+def _local(moment, zone) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str], list[list]]:
+    zone = program.calendar().zone
+    records = _period(program, start, end)
+    names = _names(records)
+    keys = [f"ack:{r.reference}" for r in records]
+    mailed = set(Outbox.objects(key__in=keys, status="sent").scalar("key"))
+
+    def who(ref) -> str:
+        return names.get(ref.id, "") if ref else ""
+
+    rows = []
+    for r in records:
+        history = {h.action: h for h in r.history}
+        ack = [c.met_at for c in r.clocks if c.met_by == "acknowledged" and c.met_at]
+        told = [
+            a
+            for a in r.contact_attempts
+            if r.resolved_at and a.at >= r.resolved_at and a.with_whom in ("member", "caller")
+        ]
+        rows.append(
+            [
+                r.reference,
+                r.member.name if r.member else "",
+                r.member.member_id if r.member else "",
+                _local(r.received_at, zone),
+                r.intake_text() or "",
+                "; ".join(_local(h.at, zone) for h in r.history if h.action in REVIEW_ACTIONS),
+                r.resolution or "",
+                _local(r.resolved_at, zone),
+                program.slug,
+                r.type or "",
+                r.level or "",
+                r.intake_source or "",
+                who(history["received"].by) if "received" in history else "",
+                _local(min(ack), zone) if ack else "",
+                _ack_method(r, mailed),
+                who(history["resolved"].by) if "resolved" in history else "",
+                "; ".join(f"{_local(a.at, zone)} {a.channel} ({a.outcome})" for a in told),
+                {True: "substantiated", False: "unsubstantiated"}.get(r.substantiated, ""),
+                {True: "yes", False: "no"}.get(r.state_form_offered, ""),
+            ]
+        )
+    return UNIVERSE, rows
+
+
+def _ack_method(record: Grievance, mailed: set[str]) -> str:
+    """E-mail when the acknowledgment went out from the outbox; otherwise the channel of the
+    first contact with the member or caller."""
+    if f"ack:{record.reference}" in mailed:
+        return "e-mail"
+    personal = [a for a in record.contact_attempts if a.with_whom in ("member", "caller")]
+    return personal[0].channel if personal else ""
+
+
+def inquiry_log(program: Program, start: datetime, end: datetime) -> tuple[list[str], list[list]]:
+    """Iowa's Excel log, column for column."""
+    zone = program.calendar().zone
+    records = _period(program, start, end)
+    names = _names(records)
+    rows = []
+    for r in records:
+        caller = r.caller.name if r.caller and r.caller.name else (r.member.name or "")
+        phone = (r.caller.phone if r.caller else None) or r.member.phone or ""
+        updates = "; ".join(
+            f"{_local(n.at, zone)} {n.text}" for n in r.narratives if n.kind != "intake"
+        )
+        rows.append(
+            [
+                r.received_at.astimezone(zone).date(),
+                r.intake_source or "",
+                "provider" if "provider" in (r.type or "").lower() else "member",
+                caller,
+                phone,
+                r.intake_text() or "",
+                r.priority or "",
+                r.category or "",
+                names.get(r.assignee.id, "") if r.assignee else "",
+                updates,
+                r.resolution or "",
+                r.resolved_at.astimezone(zone).date() if r.resolved_at else "",
+            ]
+        )
+    return INQUIRY_LOG, rows

@@ -1,0 +1,149 @@
+"""Reports as Excel workbooks (openpyxl): numbers as numbers, headers frozen, filters on."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
+
+BOLD = Font(bold=True)
+# Cells a spreadsheet would read as a formula are written as text: a member's words can
+# start with '=' (OWASP: CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def quarterly(report: dict) -> bytes:
+    """One sheet: the figures of the quarter and the previous one, and the change. Layout:
+    row 1 title; row 3 headers; rows 4-6 count, member months, rate; then one block per
+    breakdown (type, level, adult/child), each headed by its name."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Quarterly report"
+    sheet["A1"] = f"{report['program_name']}: quarterly grievance report, {report['quarter']}"
+    sheet["A1"].font = BOLD
+    header = ["", report["quarter"], report["previous_quarter"], "Change", "Change %"]
+    sheet.append([])
+    sheet.append(header)
+    for cell in sheet[3]:
+        cell.font = BOLD
+    current, previous, change = report["current"], report["previous"], report["change"]
+    for key, label in (
+        ("grievances", "Grievances"),
+        ("member_months", "Member months"),
+        ("rate_per_1000_member_months", "Rate per 1,000 member months"),
+    ):
+        sheet.append(
+            [label, current[key], previous[key], change[key]["difference"], change[key]["percent"]]
+        )
+    for key, label in (
+        ("by_type", "By type"),
+        ("by_level", "By level"),
+        ("by_age_group", "Adult or child"),
+    ):
+        sheet.append([])
+        sheet.append([label])
+        sheet.cell(sheet.max_row, 1).font = BOLD
+        for name, moved in change[key].items():
+            sheet.append(
+                [
+                    safe(name),
+                    current[key].get(name, 0),
+                    previous[key].get(name, 0),
+                    moved["difference"],
+                    moved["percent"],
+                ]
+            )
+    sheet.column_dimensions["A"].width = 34
+    sheet.freeze_panes = "B4"
+    return _bytes(book)
+
+
+def workbook(sheets: Iterable[tuple[str, list[str], Iterable[Iterable], str | None]]) -> bytes:
+    """Sheets of rows under a frozen, filtered header; a sheet with a chart title gets a bar
+    chart of its second column by its first."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, columns, rows, chart in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = BOLD
+        count = 0
+        for row in rows:
+            sheet.append([safe(v) for v in row])
+            count += 1
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        if chart and count:
+            bars = BarChart()
+            bars.title = chart
+            data = Reference(sheet, min_col=2, min_row=1, max_row=count + 1)
+            bars.add_data(data, titles_from_data=True)
+            bars.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=count + 1))
+            sheet.add_chart(bars, "E2")
+    return _bytes(book)
+
+
+def trend(report: dict) -> bytes:
+    current = report["current"]
+    types = report["types"]
+    names = list(dict.fromkeys([*types["current"], *types["previous"]]))
+    written = report.get("written") or {}
+    return workbook(
+        [
+            (
+                "Types",
+                ["Type", report["quarter"], report["previous_quarter"]],
+                [[n, types["current"].get(n, 0), types["previous"].get(n, 0)] for n in names],
+                "Types, quarter over quarter",
+            ),
+            ("Providers", ["Provider", "Records"], current["by_provider"].items(), "By provider"),
+            ("Hour of day", ["Hour", "Records"], current["by_hour"].items(), "By hour of day"),
+            ("Weekday", ["Weekday", "Records"], current["by_weekday"].items(), "By weekday"),
+            ("Location", ["Location", "Records"], current["by_location"].items(), None),
+            ("Staff", ["Staff", "Records"], current["by_staff"].items(), None),
+            (
+                "Written parts",
+                ["Part", "Text"],
+                [
+                    ["Reasons for the change", written.get("reasons") or ""],
+                    ["Preventive measures", written.get("preventive_measures") or ""],
+                    ["Plan of action", written.get("plan_of_action") or ""],
+                    ["Whether the last plan worked", written.get("last_plan_worked") or ""],
+                    ["Written by", written.get("written_by") or ""],
+                    ["Delivered", written.get("delivered_at") or "not yet"],
+                ],
+                None,
+            ),
+        ]
+    )
+
+
+def timeliness(report: dict) -> bytes:
+    columns = [
+        "clock",
+        "total",
+        "met_on_time",
+        "met_late",
+        "open",
+        "overdue",
+        "median_hours_to_meet",
+        "p90_hours_to_meet",
+    ]
+    rows = [[row[c] for c in columns] for row in report["clocks"]]
+    return workbook([("Timeliness", columns, rows, None)])
