@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "report.write": frozenset({"manager", "director"}),
     # One row per record with member names: for a state reviewer and those who answer to one.
     "report.universe": frozenset({"manager", "director", "auditor", "admin"}),
+    "import.run": frozenset({"manager", "admin"}),
     "jobs.view": frozenset({"manager", "director", "admin"}),
     "jobs.retry": frozenset({"manager", "admin"}),
 }

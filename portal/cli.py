@@ -32,9 +32,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(due_command)
     app.cli.add_command(users_group)
-    from portal.reportcli import report_group
+    from portal.reportcli import export_command, import_command, report_group
 
     app.cli.add_command(report_group)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
 
 
 def _create_app(*_args):

@@ -95,3 +95,104 @@ def timeliness_command(slug, start: datetime, end: datetime, fmt, out):
         program, start.replace(tzinfo=zone), end.replace(tzinfo=zone), utcnow()
     )
     _emit("timeliness", data, fmt, out, spreadsheets.timeliness)
+
+
+class _Bars:
+    """A progress bar per stage, with a count and an estimate of the time left."""
+
+    def __init__(self):
+        self.bar, self.stage, self.done = None, None, 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.bar = click.progressbar(
+                length=total, label=f"{stage:<10}", file=sys.stderr, show_pos=True, show_eta=True
+            )
+            self.bar.__enter__()
+            self.stage, self.done = stage, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.bar.length - self.done)
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--program", "slug", required=True)
+@click.option("--dry-run", is_flag=True, help="check every row, import nothing")
+@click.option("--json", "as_json", is_flag=True, help="the report as JSON on stdout")
+def import_command(file, slug, dry_run, as_json):
+    """Import an old log (.xlsx or .csv). A file with any bad row imports nothing and names
+    each row, column and reason; the same file twice adds nothing."""
+    from portal.services.imports import ImportFileError, import_file
+
+    program = _program(slug)
+    bars = _Bars()
+    try:
+        report = import_file(
+            Path(file).name,
+            Path(file).read_bytes(),
+            program,
+            utcnow(),
+            dry_run=dry_run,
+            progress=None if as_json else bars,
+        )
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        bars.close()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    elif report.ok:
+        verb = "would import" if dry_run else "imported"
+        count = report.would_import if dry_run else report.imported
+        click.echo(
+            f"{report.rows} rows checked: {verb} {count}, {report.already_there} already there"
+        )
+    else:
+        for problem in report.problems[:200]:
+            click.echo(f"row {problem['row']}, {problem['column']}: {problem['reason']}", err=True)
+        more = len(report.problems) - 200
+        if more > 0:
+            click.echo(f"... and {more} more problems", err=True)
+        click.echo(
+            f"{len(report.problems)} problems in {report.rows} rows: nothing imported", err=True
+        )
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--program", "slug", required=True)
+def export_command(file, slug):
+    """Write a program's records to FILE (.xlsx or .csv) in the columns `portal import`
+    reads: a log kept in Excel can go out and come back."""
+    import csv
+    import io
+
+    from portal.services import records
+
+    program = _program(slug)
+    columns, rows = records.export_rows(program)
+    suffix = Path(file).suffix.lower()
+    if suffix == ".xlsx":
+        payload = spreadsheets.workbook([("Records", columns, rows, None)])
+    elif suffix == ".csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows([spreadsheets.csv_safe(v) for v in row] for row in rows)
+        payload = out.getvalue().encode("utf-8")
+    else:
+        raise click.BadParameter("write an .xlsx or a .csv file", param_hint="FILE")
+    Path(file).write_bytes(payload)
+    audit.record(
+        "export", utcnow(), actor_email="cli", target=program.slug, detail={"rows": len(rows)}
+    )
+    click.echo(f"{len(rows)} records of {program.slug} written to {file}")

@@ -25,6 +25,7 @@ TABLE = {
     "audit": (frozenset({"auditor", "director", "admin"}), frozenset()),
     "jobs": (frozenset({"manager", "director", "admin"}), frozenset({"manager", "admin"})),
     "reports": (LEADS | {"auditor"}, frozenset({"manager", "director"})),
+    "import": (frozenset({"manager", "admin"}), frozenset({"manager", "admin"})),
 }
 # One row per record with member names: not for supervisors.
 UNIVERSE_READERS = frozenset({"manager", "director", "auditor", "admin"})

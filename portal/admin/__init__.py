@@ -5,6 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin import views
+from portal.admin.imports import ImportView
 from portal.admin.jobs import JobsView
 from portal.admin.reports import ReportsView
 from portal.security import csp_nonce
@@ -26,6 +27,7 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
+    admin.add_view(ImportView(name="Import a log", endpoint="import", category="Administration"))
     admin.add_view(JobsView(name="Background jobs", endpoint="jobs", category="Administration"))
     admin.add_view(
         views.AuditView(

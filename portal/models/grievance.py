@@ -174,6 +174,10 @@ class Grievance(me.Document):
     resolved_at = me.DateTimeField()
     acknowledged_at = me.DateTimeField()
     state_form_offered = me.BooleanField()
+    import_batch = me.StringField(max_length=40)  # the import that brought it in, if any
+    # A row that came without a reference: its content's fingerprint, so that importing the
+    # same file again finds it.
+    import_key = me.StringField(max_length=80)
     legal_hold = me.BooleanField(default=False)
     retain_until = me.DateTimeField()
     created_at = me.DateTimeField(required=True)
@@ -193,6 +197,8 @@ class Grievance(me.Document):
             ("provider", "level", "received_at"),
             "resolved_at",
             ("needs_review", "received_at"),
+            {"fields": ["import_batch"], "sparse": True},
+            {"fields": ["import_key"], "sparse": True},
         ],
     }
 

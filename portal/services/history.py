@@ -44,8 +44,11 @@ def add(
     now: datetime,
     detail: str = "",
     changes: dict | None = None,
+    *,
+    audited: bool = True,
 ) -> HistoryEntry:
-    """Append an entry to the record in memory; the caller's save stores it."""
+    """Append an entry to the record in memory; the caller's save stores it. A bulk import
+    passes audited=False and keeps one audit event for the whole batch."""
     entry = HistoryEntry(
         at=_ms(now),
         by=by,
@@ -56,6 +59,8 @@ def add(
     previous = grievance.history[-1].hash if grievance.history else ""
     entry.hash = _digest(previous, entry)
     grievance.history.append(entry)
+    if not audited:
+        return entry
     # Auditors search every record's changes in one place: which record, who, what, and the
     # names of the fields (values stay in the record, where the role checks apply).
     audit.record(

@@ -10,15 +10,23 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
 BOLD = Font(bold=True)
-# Cells a spreadsheet would read as a formula are written as text: a member's words can
-# start with '=' (OWASP: CSV/formula injection).
+# A member's words can start with '=' (OWASP: formula injection). In XLSX a cell's type is
+# explicit, so such text is stored as a text cell, unchanged; CSV has no types, so there it
+# gets a leading apostrophe (which the import takes off again).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe(value):
+def csv_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def _append(sheet, values) -> None:
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"  # text, never a formula
 
 
 def _bytes(book: Workbook) -> bytes:
@@ -59,14 +67,15 @@ def quarterly(report: dict) -> bytes:
         sheet.append([label])
         sheet.cell(sheet.max_row, 1).font = BOLD
         for name, moved in change[key].items():
-            sheet.append(
+            _append(
+                sheet,
                 [
-                    safe(name),
+                    name,
                     current[key].get(name, 0),
                     previous[key].get(name, 0),
                     moved["difference"],
                     moved["percent"],
-                ]
+                ],
             )
     sheet.column_dimensions["A"].width = 34
     sheet.freeze_panes = "B4"
@@ -85,7 +94,7 @@ def workbook(sheets: Iterable[tuple[str, list[str], Iterable[Iterable], str | No
             cell.font = BOLD
         count = 0
         for row in rows:
-            sheet.append([safe(v) for v in row])
+            _append(sheet, row)
             count += 1
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions

@@ -1,0 +1,278 @@
+"""Importing an old log (XLSX or CSV): every row is checked first; a file with a bad row
+imports nothing and says which row, column and why; a good file comes in whole, and the
+same file twice adds nothing (a row's reference is its identity)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from mongoengine.errors import BulkWriteError, NotUniqueError
+
+from portal.domain.importing import COLUMNS, Vocabulary, header_key, parse_row
+from portal.domain.retention import retain_until
+from portal.models import Caller, Counter, Grievance, Member, Narrative, Program, Provider, User
+from portal.services import audit, clocks, history
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+MAX_ROWS = 200_000
+
+
+class ImportFileError(ValueError):
+    """The file itself cannot be read: wrong kind, no header, too many rows."""
+
+
+@dataclass
+class ImportReport:
+    file: str
+    program: str
+    rows: int = 0
+    problems: list[dict] = field(default_factory=list)  # {row, column, reason}
+    imported: int = 0
+    would_import: int = 0
+    already_there: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "program": self.program,
+            "ok": self.ok,
+            "rows": self.rows,
+            "imported": self.imported,
+            "would_import": self.would_import,
+            "already_there": self.already_there,
+            "dry_run": self.dry_run,
+            "ignored_columns": self.ignored_columns,
+            "problems": self.problems,
+        }
+
+
+def read_table(name: str, content: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
+    """(header keys, rows as (line number, {key: cell})) from XLSX or CSV bytes."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        except Exception as exc:
+            raise ImportFileError(
+                f"{name}: not a readable XLSX workbook ({type(exc).__name__})"
+            ) from None
+        rows = sheet.iter_rows(values_only=True)
+    elif suffix == ".csv":
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{name}: a CSV file must be UTF-8 text") from None
+        rows = (tuple(r) for r in csv.reader(io.StringIO(text)))
+    else:
+        raise ImportFileError(f"{name}: import an .xlsx or a .csv file")
+    header = next(rows, None)
+    if not header or not any(header):
+        raise ImportFileError(
+            f"{name}: the first row must name the columns, e.g. {', '.join(COLUMNS[:4])}"
+        )
+    keys = [header_key(h) for h in header]
+    if "received_at" not in keys:
+        raise ImportFileError(f"{name}: no received_at column (the date each complaint came in)")
+
+    records = []
+    for line, cells in enumerate(rows, start=2):
+        if cells is None or not any(c not in (None, "") for c in cells):
+            continue  # blank lines are not rows
+        records.append((line, {k: v for k, v in zip(keys, cells, strict=False) if k in COLUMNS}))
+        if len(records) > MAX_ROWS:
+            raise ImportFileError(f"{name}: more than {MAX_ROWS} rows; split the file")
+    return keys, records
+
+
+def import_file(
+    name: str,
+    content: bytes,
+    program: Program,
+    now: datetime,
+    *,
+    by: User | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check every row, then import all or nothing; every attempt is in the audit trail."""
+    report = _import(name, content, program, now, by, dry_run, progress)
+    audit.record(
+        "import" if not dry_run else "import checked",
+        now,
+        actor=by,
+        target=program.slug,
+        detail={
+            "file": name,
+            "rows": report.rows,
+            "imported": report.imported,
+            "already_there": report.already_there,
+            "problems": len(report.problems),
+        },
+    )
+    return report
+
+
+def _import(
+    name: str,
+    content: bytes,
+    program: Program,
+    now: datetime,
+    by: User | None,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    report = ImportReport(file=name, program=program.slug, dry_run=dry_run)
+    keys, rows = read_table(name, content)
+    report.ignored_columns = sorted({k for k in keys if k and k not in COLUMNS})
+    vocabulary = Vocabulary(
+        types=list(program.types),
+        levels=list(program.levels),
+        priorities=list(program.priorities),
+        intake_sources=list(program.intake_sources),
+    )
+    zone = program.calendar().zone
+    parsed = []
+    for line, cells in rows:
+        row = parse_row(line, cells, vocabulary, zone, now)
+        parsed.append(row)
+        for column, reason in row.problems:
+            report.problems.append({"row": line, "column": column, "reason": reason})
+        if progress and len(parsed) % 500 == 0:
+            progress("checking", len(parsed), len(rows))
+    report.rows = len(parsed)
+    seen = Tally(r.values["reference"] for r in parsed if r.values["reference"])
+    for row in parsed:
+        reference = row.values["reference"]
+        if reference and seen[reference] > 1:
+            report.problems.append(
+                {"row": row.line, "column": "reference", "reason": f"{reference!r} appears twice"}
+            )
+    if report.problems:
+        return report  # nothing is imported from a file with a bad row
+    references = [r.values["reference"] for r in parsed if r.values["reference"]]
+    existing = set(Grievance.objects(reference__in=references).scalar("reference"))
+    _fingerprint(parsed, program)
+    keys = [r.values["import_key"] for r in parsed if r.values["import_key"]]
+    existing |= set(Grievance.objects(import_key__in=keys).scalar("import_key"))
+    fresh = [r for r in parsed if (r.values["reference"] or r.values["import_key"]) not in existing]
+    report.already_there = len(parsed) - len(fresh)
+    report.would_import = len(fresh)
+    if dry_run or not fresh:
+        return report
+    batch = uuid.uuid4().hex
+    records = _build(fresh, program, now, by, batch, progress)
+    try:
+        Grievance.objects.insert(records, load_bulk=False)
+    except (BulkWriteError, NotUniqueError):
+        # Another import took some of these references meanwhile: undo this batch whole.
+        Grievance.objects(import_batch=batch).delete()
+        report.problems.append(
+            {
+                "row": 0,
+                "column": "reference",
+                "reason": "another import added some of these "
+                "references at the same time; nothing was imported, try again",
+            }
+        )
+        return report
+    report.imported = len(records)
+    return report
+
+
+def _fingerprint(parsed, program: Program) -> None:
+    """Rows without a reference are known by their content (and which copy of it they are)."""
+    seen: Tally = Tally()
+    for row in parsed:
+        row.values["import_key"] = None
+        if row.values["reference"]:
+            continue
+        content = json.dumps(
+            [program.slug, *(str(row.values.get(c)) for c in COLUMNS)], sort_keys=True
+        )
+        digest = hashlib.sha256(content.encode()).hexdigest()[:40]
+        seen[digest] += 1
+        row.values["import_key"] = f"{digest}#{seen[digest]}"
+
+
+def _references(fresh, batch_years: Tally) -> dict[int, Iterator[str]]:
+    """New G-YYYY-NNNNNN references for rows that bring none, one counter step per year."""
+    out = {}
+    for year, count in batch_years.items():
+        counter = Counter.objects(name=f"reference-{year}").modify(
+            upsert=True, new=True, inc__value=count
+        )
+        first = counter.value - count + 1
+        out[year] = iter(f"G-{year}-{n:06d}" for n in range(first, counter.value + 1))
+    return out
+
+
+def _build(fresh, program: Program, now: datetime, by, batch: str, progress) -> list[Grievance]:
+    npis = {r.values["provider_npi"] for r in fresh if r.values["provider_npi"]}
+    providers = {p.npi: p for p in Provider.objects(npi__in=list(npis))}
+    years = Tally(r.values["received_at"].year for r in fresh if not r.values["reference"])
+    numbers = _references(fresh, years)
+    records = []
+    for n, row in enumerate(fresh, start=1):
+        v = row.values
+        received = v["received_at"]
+        status = v["status"]
+        closed = status in ("resolved", "closed", "withdrawn")
+        grievance = Grievance(
+            reference=v["reference"] or next(numbers[received.year]),
+            program=program,
+            received_at=received,
+            intake_source=v["intake_source"] or "import",
+            filed_by="member",
+            type=v["type"],
+            level=v["level"],
+            priority=v["priority"],
+            status=status,
+            is_open=not closed,
+            member=Member(name=v["member_name"], member_id=v["member_id"]),
+            caller=Caller(name=v["caller_name"], phone=v["caller_phone"])
+            if v["caller_name"] or v["caller_phone"]
+            else None,
+            provider=providers.get(v["provider_npi"]),
+            provider_name=v["provider_name"],
+            provider_npi=v["provider_npi"],
+            narratives=[Narrative(at=received, kind="intake", text=v["narrative"])]
+            if v["narrative"]
+            else [],
+            resolution=v["resolution"],
+            resolved_at=v["resolved_at"],
+            substantiated=v["substantiated"],
+            retain_until=retain_until(received, v["resolved_at"], [program.retention_years]),
+            import_batch=batch,
+            import_key=v["import_key"],
+            created_at=now,
+            updated_at=now,
+        )
+        grievance.clocks = clocks.receipt_clocks(program, grievance)
+        if v["resolved_at"]:
+            for clock in grievance.clocks:
+                if clock.met_by == "resolved":
+                    clock.met_at = v["resolved_at"]
+        clocks.settle(grievance, now)
+        history.add(grievance, by, "imported", now, f"row {row.line}", audited=False)
+        grievance.validate()
+        records.append(grievance)
+        if progress and n % 500 == 0:
+            progress("preparing", n, len(fresh))
+    return records

@@ -1,0 +1,327 @@
+"""Importing old logs: every row checked first, bad files refused whole with each row,
+column and reason named; good files whole; twice adds nothing; export and back is the same."""
+
+import csv
+import io
+import json
+import time
+from datetime import UTC, datetime
+
+import openpyxl
+
+from portal.models import AuditEvent, CompletenessResult, Grievance
+from portal.services.grievances import resolve
+from portal.services.intake import Intake, submit
+from tests.conftest import run_portal
+from tests.helpers import csrf_token, login
+
+HEADER = [
+    "Reference",
+    "Received At",
+    "Type",
+    "Level",
+    "priority",
+    "provider_name",
+    "provider_npi",
+    "member_name",
+    "member_id",
+    "caller_name",
+    "caller_phone",
+    "intake_source",
+    "narrative",
+    "status",
+    "resolved_at",
+    "resolution",
+    "substantiated",
+    "Notes from 2019",  # a column the import does not read
+]
+GOOD = [
+    [
+        "OLD-1",
+        "2026-07-14T10:30",
+        "provider  ACCESS",
+        "3",
+        "",
+        "Elm Dental",
+        "1234567893",
+        "Ann Lee",
+        "M1",
+        "",
+        "",
+        "Phone",
+        "Rude staff",
+        "resolved",
+        "2026-07-20",
+        "Apologised",
+        "Unsubstantiated",
+        "x",
+    ],
+    [
+        "OLD-2",
+        "2026-07-15",
+        "Other",
+        "II",
+        "",
+        "",
+        "",
+        "Bo Chan",
+        "",
+        "Kim Chan",
+        "860-555-0101",
+        "letter",
+        '=HYPERLINK("http://evil")',
+        "",
+        "",
+        "",
+        "yes",
+        "",
+    ],
+    # Lacks what the completeness rules want (no type, no member): imported, reported later.
+    ["", "2026-07-16 09:00", "", "I", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+]
+
+
+def _csv(rows, header=HEADER) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _import(portal_env, path, *args):
+    return run_portal(portal_env, "import", str(path), "--program", "ct-dental", *args)
+
+
+def test_a_good_file_comes_in_whole_and_twice_adds_nothing(app, programs, portal_env, tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_bytes(_csv(GOOD))
+    dry = _import(portal_env, path, "--dry-run")
+    assert dry.returncode == 0 and "would import 3" in dry.stdout, dry.stdout + dry.stderr
+    assert Grievance.objects.count() == 0
+    first = _import(portal_env, path)
+    assert first.returncode == 0, first.stderr
+    assert "3 rows checked: imported 3, 0 already there" in first.stdout
+    assert "checking" in first.stderr or "preparing" in first.stderr or first.stderr == ""
+    old1 = Grievance.objects.get(reference="OLD-1")
+    assert (old1.type, old1.level, old1.intake_source) == ("Provider Access", "III", "phone")
+    assert old1.status == "resolved" and not old1.is_open and old1.substantiated is False
+    assert old1.received_at == datetime(2026, 7, 14, 14, 30, tzinfo=UTC)  # 10:30 in Hartford
+    assert old1.resolved_at.date().isoformat() == "2026-07-20"
+    old2 = Grievance.objects.get(reference="OLD-2")
+    assert old2.intake_text() == '=HYPERLINK("http://evil")'  # kept as text
+    assert old2.caller.name == "Kim Chan" and old2.substantiated is True
+    new = Grievance.objects.get(reference__startswith="G-2026-")
+    assert new.history[0].action == "imported"
+    again = _import(portal_env, path, "--json")
+    report = json.loads(again.stdout)
+    assert report["imported"] == 0 and report["already_there"] == 3
+    assert report["ignored_columns"] == ["notes_from_2019"]
+    assert Grievance.objects(reference__in=["OLD-1", "OLD-2"]).count() == 2
+    assert AuditEvent.objects(action="import").count() == 2
+    # The incomplete row is the completeness check's business, not the import's.
+    run_portal(portal_env, "jobs", "run", "completeness", "--month", "2026-07")
+    (result,) = CompletenessResult.objects(month="2026-07")
+    assert [i.missing for i in result.incomplete] == [
+        ["type", "description", "member_name or member_id"]
+    ]
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_names_them(app, programs, portal_env, tmp_path):
+    bad = [
+        GOOD[0],
+        [
+            "OLD-3",
+            "yesterday",
+            "Billing",
+            "IV",
+            "",
+            "",
+            "12345",
+            "",
+            "",
+            "",
+            "",
+            "fax",
+            "",
+            "lost",
+            "",
+            "",
+            "maybe",
+            "",
+        ],
+        [
+            "OLD-1",
+            "2026-07-17",
+            "Other",
+            "1",
+            "",
+            "",
+            "",
+            "A",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_bytes(_csv(bad))
+    result = _import(portal_env, path, "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert not report["ok"] and report["imported"] == 0
+    named = {(p["row"], p["column"]) for p in report["problems"]}
+    assert named >= {
+        (3, "received_at"),
+        (3, "type"),
+        (3, "level"),
+        (3, "provider_npi"),
+        (3, "intake_source"),
+        (3, "status"),
+        (3, "substantiated"),
+        (4, "reference"),
+    }
+    reasons = {p["column"]: p["reason"] for p in report["problems"] if p["row"] == 3}
+    assert (
+        "Provider Access, Quality of Provider Service, Quality of ASO Service, Other"
+        in reasons["type"]
+    )
+    assert "2026-07-14" in reasons["received_at"]
+    assert Grievance.objects.count() == 0
+    plain = _import(portal_env, path)
+    assert "row 3, type: 'Billing' is not one of:" in plain.stderr
+    assert "nothing imported" in plain.stderr and "Traceback" not in plain.stderr
+    for name, content, message in (
+        ("log.txt", b"x", "import an .xlsx or a .csv"),
+        ("log.xlsx", b"not a workbook", "not a readable XLSX"),
+        ("log.csv", b"name,phone\nA,1\n", "no received_at column"),
+    ):
+        (tmp_path / name).write_bytes(content)
+        answer = _import(portal_env, tmp_path / name)
+        assert answer.returncode == 1 and message in answer.stderr, answer.stderr
+
+
+def test_export_then_import_gives_the_same_records(app, programs, staff, portal_env, tmp_path):
+    ct = programs["ct-dental"]
+    received = datetime(2026, 8, 3, 15, 12, tzinfo=UTC)
+    first = submit(
+        ct,
+        Intake(
+            description="-starts with a dash",
+            member_name="Al Roe",
+            member_id="X1",
+            type="Other",
+            level="II",
+            provider_name="Oak Office",
+        ),
+        received,
+    )
+    resolve(
+        first,
+        by=staff["manager"],
+        now=datetime(2026, 8, 10, 14, tzinfo=UTC),
+        summary="=done",
+        substantiated=True,
+    )
+    submit(ct, Intake(description="second", member_name="Bea Cole", level="I"), received)
+    fields = (
+        "reference",
+        "received_at",
+        "type",
+        "level",
+        "status",
+        "resolved_at",
+        "resolution",
+        "substantiated",
+        "provider_name",
+    )
+
+    def snapshot():
+        return sorted(
+            tuple(getattr(g, f) for f in fields)
+            + (g.member.name, g.member.member_id, g.intake_text())
+            for g in Grievance.objects(program=ct)
+        )
+
+    before = snapshot()
+    for suffix in ("xlsx", "csv"):
+        path = tmp_path / f"records.{suffix}"
+        exported = run_portal(portal_env, "export", str(path), "--program", "ct-dental")
+        assert exported.returncode == 0, exported.stderr
+        Grievance.objects.delete()  # a test's own throwaway records
+        imported = _import(portal_env, path)
+        assert imported.returncode == 0, imported.stderr
+        assert snapshot() == before, suffix
+
+
+def test_ten_thousand_rows_come_in_and_one_bad_row_stops_them_all(
+    app, programs, portal_env, tmp_path
+):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["reference", "received_at", "type", "level", "member_name", "narrative"])
+    for n in range(10_000):
+        # Excel dates as Excel keeps them (serial numbers) for half of them, ISO for the rest.
+        when = 46217.5 + n / 1000 if n % 2 else f"2026-07-{1 + n % 28:02d}T09:00"
+        sheet.append([f"XL-{n:05d}", when, "Other", "I", f"Member {n}", "old log entry"])
+    bad_path = tmp_path / "bad.xlsx"
+    sheet.cell(row=5002, column=4).value = "IV"  # one bad row among them
+    book.save(bad_path)
+    refused = _import(portal_env, bad_path, "--json")
+    report = json.loads(refused.stdout)
+    assert report["rows"] == 10_000 and report["imported"] == 0
+    assert report["problems"] == [
+        {"row": 5002, "column": "level", "reason": "'IV' is not one of: I, II, III (or 1, 2, 3)"}
+    ]
+    assert Grievance.objects.count() == 0
+
+    sheet.cell(row=5002, column=4).value = "I"
+    good_path = tmp_path / "good.xlsx"
+    book.save(good_path)
+    started = time.monotonic()
+    result = _import(portal_env, good_path)
+    took = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "imported 10000" in result.stdout
+    assert "preparing" in result.stderr  # the progress bar
+    print(f"\n10,000-row XLSX import: {took:.1f} s")
+    assert Grievance.objects.count() == 10_000
+    assert (
+        Grievance.objects.get(reference="XL-00001").received_at.date().isoformat() == "2026-07-14"
+    )
+
+
+def test_the_upload_screen(live_server, programs, staff, app):
+    manager = login(live_server, "manager@staff.test", "correct horse battery")
+    page = manager.get(f"{live_server}/admin/import/")
+    assert page.status_code == 200
+    token = csrf_token(page.text)
+    bad = _csv([GOOD[0], ["OLD-9", "2026-07-15", "Billing"] + [""] * 15])
+    answer = manager.post(
+        f"{live_server}/admin/import/",
+        data={"program": "ct-dental", "csrf_token": token},
+        files={"file": ("log.csv", bad, "text/csv")},
+    )
+    assert answer.status_code == 400 and "Nothing was imported" in answer.text
+    assert "<td>3</td><td>type</td>" in answer.text
+    as_json = manager.post(
+        f"{live_server}/admin/import/?format=json",
+        data={"program": "ct-dental", "csrf_token": token},
+        files={"file": ("log.csv", bad, "text/csv")},
+    )
+    assert as_json.status_code == 400 and as_json.json()["problems"][0]["row"] == 3
+    good = manager.post(
+        f"{live_server}/admin/import/",
+        data={"program": "ct-dental", "csrf_token": token},
+        files={"file": ("log.csv", _csv(GOOD), "text/csv")},
+    )
+    assert good.status_code == 200 and "Imported 3" in good.text
+    csr = login(live_server, "csr@staff.test", "correct horse battery")
+    assert csr.get(f"{live_server}/admin/import/", allow_redirects=False).status_code == 403
