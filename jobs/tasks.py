@@ -137,3 +137,10 @@ JOBS = {
     "quarterly-reminders": quarterly_reminders,
     "relay": relay,
 }
+
+
+def run_import(run_id: str) -> None:
+    """An uploaded log, imported by a worker so the upload screen can show how far it got."""
+    from portal.services import imports
+
+    imports.run(run_id)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from portal.access import ROLES
-from portal.models import AuditEvent, CompletenessResult, Outbox, Provider
+from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
 from portal.services.intake import Intake, submit
 
 ALL = frozenset(ROLES)
@@ -41,7 +41,7 @@ def _urls(app, ids):
         if "static" in rule.endpoint or rule.endpoint.endswith(("ajax_lookup", "api_file_view")):
             continue
         view, _, name = rule.endpoint.partition(".")
-        url = rule.rule.replace("<export_type>", "csv")
+        url = rule.rule.replace("<export_type>", "csv").replace("<run_id>", str(ids.get("import")))
         if name in ("edit_view", "details_view"):
             url += f"?id={ids[view]}" if view in ids else "?id=000000000000000000000000"
         out.append((url, view, name))
@@ -89,6 +89,9 @@ def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, s
         month="2026-02", manager_key="unassigned", computed_at=datetime(2026, 3, 1, tzinfo=UTC)
     ).save()
     event = AuditEvent(at=datetime(2026, 3, 1, tzinfo=UTC), action="seeded").save()
+    upload = ImportRun(
+        program=programs["ct-dental"], file_name="log.csv", status="done", created_at=event.at
+    ).save()
     ids = {
         "grievance": grievance.pk,
         "program": programs["ct-dental"].pk,
@@ -97,6 +100,7 @@ def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, s
         "provider": provider.pk,
         "completeness": result.pk,
         "audit": event.pk,
+        "import": upload.pk,
     }
     import requests
 

@@ -298,30 +298,42 @@ def test_ten_thousand_rows_come_in_and_one_bad_row_stops_them_all(
     )
 
 
-def test_the_upload_screen(live_server, programs, staff, app):
+def test_the_upload_screen_shows_how_far_it_got(live_server, programs, staff, app, portal_env):
     manager = login(live_server, "manager@staff.test", "correct horse battery")
     page = manager.get(f"{live_server}/admin/import/")
     assert page.status_code == 200
     token = csrf_token(page.text)
     bad = _csv([GOOD[0], ["OLD-9", "2026-07-15", "Billing"] + [""] * 15])
-    answer = manager.post(
-        f"{live_server}/admin/import/",
-        data={"program": "ct-dental", "csrf_token": token},
-        files={"file": ("log.csv", bad, "text/csv")},
-    )
-    assert answer.status_code == 400 and "Nothing was imported" in answer.text
-    assert "<td>3</td><td>type</td>" in answer.text
+    # Scripts get the answer in one request, as JSON.
     as_json = manager.post(
         f"{live_server}/admin/import/?format=json",
         data={"program": "ct-dental", "csrf_token": token},
         files={"file": ("log.csv", bad, "text/csv")},
     )
     assert as_json.status_code == 400 and as_json.json()["problems"][0]["row"] == 3
+    # People upload, and a worker imports while the page says how far it got.
+    queued = manager.post(
+        f"{live_server}/admin/import/",
+        data={"program": "ct-dental", "csrf_token": token},
+        files={"file": ("log.csv", bad, "text/csv")},
+    )
+    assert "/admin/import/run/" in queued.url
+    assert "waiting for a worker" in queued.text and 'http-equiv="refresh"' in queued.text
+    assert run_portal(portal_env, "worker", "--burst").returncode == 0
+    finished = manager.get(queued.url)
+    assert finished.status_code == 400 and "Nothing was imported" in finished.text
+    assert "<td>3</td><td>type</td>" in finished.text
     good = manager.post(
         f"{live_server}/admin/import/",
         data={"program": "ct-dental", "csrf_token": token},
         files={"file": ("log.csv", _csv(GOOD), "text/csv")},
     )
-    assert good.status_code == 200 and "Imported 3" in good.text
+    assert run_portal(portal_env, "worker", "--burst").returncode == 0
+    done = manager.get(good.url)
+    assert done.status_code == 200 and "Imported 3" in done.text
+    assert manager.get(good.url + "?format=json").json()["report"]["imported"] == 3
+    from portal.models import ImportRun
+
+    assert all(run.content is None for run in ImportRun.objects)  # the files are not kept
     csr = login(live_server, "csr@staff.test", "correct horse battery")
     assert csr.get(f"{live_server}/admin/import/", allow_redirects=False).status_code == 403

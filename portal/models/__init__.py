@@ -15,7 +15,13 @@ from portal.models.grievance import (
 from portal.models.outbox import Counter, Outbox
 from portal.models.program import ClockRule, Program
 from portal.models.provider import Provider
-from portal.models.reports import CompletenessResult, JobRun, MemberMonths, TrendAnalysis
+from portal.models.reports import (
+    CompletenessResult,
+    ImportRun,
+    JobRun,
+    MemberMonths,
+    TrendAnalysis,
+)
 from portal.models.user import ROLES, User
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "ContactAttempt",
     "Counter",
     "Grievance",
+    "ImportRun",
     "JobRun",
     "MemberMonths",
     "Member",
@@ -53,5 +60,6 @@ ALL_DOCUMENTS = (
     JobRun,
     MemberMonths,
     TrendAnalysis,
+    ImportRun,
     AuditEvent,
 )

@@ -72,3 +72,24 @@ class TrendAnalysis(me.Document):
         "collection": "trend_analyses",
         "indexes": [{"fields": ("program", "quarter"), "unique": True}],
     }
+
+
+class ImportRun(me.Document):
+    """One upload being imported by a worker: how far it got, and its report at the end.
+    The file waits here (not on a disk a worker may not share) and is dropped when done."""
+
+    program = me.ReferenceField("Program", required=True)
+    file_name = me.StringField(required=True, max_length=255)
+    content = me.BinaryField()
+    dry_run = me.BooleanField(default=False)
+    by = me.ReferenceField("User")
+    status = me.StringField(choices=("queued", "running", "done", "failed"), default="queued")
+    stage = me.StringField(max_length=40)
+    done = me.IntField(default=0)
+    total = me.IntField(default=0)
+    report = me.DictField()
+    error = me.StringField(max_length=500)
+    created_at = me.DateTimeField(required=True)
+    finished_at = me.DateTimeField()
+
+    meta = {"collection": "import_runs", "indexes": ["-created_at"]}

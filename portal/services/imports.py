@@ -276,3 +276,55 @@ def _build(fresh, program: Program, now: datetime, by, batch: str, progress) -> 
         if progress and n % 500 == 0:
             progress("preparing", n, len(fresh))
     return records
+
+
+def start(run_id, runtime) -> None:
+    """Queue an upload's import; with the queue down, run it here and now."""
+    if runtime.enqueue("default", "jobs.tasks.run_import", str(run_id), job_timeout=3600) is None:
+        run(run_id)
+
+
+def run(run_id) -> None:
+    """Import one stored upload, keeping its progress on the ImportRun as it goes."""
+    from portal.clock import utcnow
+    from portal.models import ImportRun
+
+    job = ImportRun.objects(pk=run_id, status="queued").modify(new=True, set__status="running")
+    if job is None:
+        return  # already run (RQ may deliver twice)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        ImportRun.objects(pk=run_id).update_one(set__stage=stage, set__done=done, set__total=total)
+
+    try:
+        report = import_file(
+            job.file_name,
+            bytes(job.content),
+            job.program,
+            utcnow(),
+            by=job.by,
+            dry_run=job.dry_run,
+            progress=progress,
+        )
+    except ImportFileError as exc:
+        ImportRun.objects(pk=run_id).update_one(
+            set__status="failed",
+            set__error=str(exc)[:500],
+            set__finished_at=utcnow(),
+            unset__content=True,
+        )
+        return
+    except Exception:
+        ImportRun.objects(pk=run_id).update_one(
+            set__status="failed",
+            set__error="the import stopped unexpectedly; nothing was kept from a failed batch",
+            set__finished_at=utcnow(),
+            unset__content=True,
+        )
+        raise
+    ImportRun.objects(pk=run_id).update_one(
+        set__status="done",
+        set__report=report.as_dict(),
+        set__finished_at=utcnow(),
+        unset__content=True,
+    )
