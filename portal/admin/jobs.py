@@ -10,10 +10,10 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal.access import can
-from portal.admin.views import _deny, forbidden
+from portal.admin.views import _deny, audited, forbidden
 from portal.clock import utcnow
 from portal.runtime import runtime
-from portal.services import audit, monitor
+from portal.services import monitor
 
 JOB_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -50,13 +50,7 @@ class JobsView(BaseView):
             flash("That is not a job id.", "error")
             return redirect(url_for(".index"))
         if monitor.retry(runtime().redis(), job_id):
-            audit.record(
-                "job retried",
-                utcnow(),
-                actor=current_user._get_current_object(),
-                target=job_id,
-                ip=request.remote_addr,
-            )
+            audited("job retried", job_id)
             flash(f"Job {job_id} is queued again.", "success")
         else:
             flash(f"Job {job_id} is no longer among the failed jobs.", "warning")

@@ -9,25 +9,18 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal.access import can
-from portal.admin.views import _deny, forbidden
+from portal.admin.views import _deny, audited, forbidden
 from portal.clock import utcnow
 from portal.domain.reports import Quarter, ReportError
 from portal.models import Program, TrendAnalysis
-from portal.services import audit, daily, records, reports, spreadsheets
+from portal.services import daily, records, reports, spreadsheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WRITTEN = ("reasons", "preventive_measures", "plan_of_action", "last_plan_worked")
 
 
 def _download(payload: bytes, filename: str, what: str) -> Response:
-    audit.record(
-        "report exported",
-        utcnow(),
-        actor=current_user._get_current_object(),
-        target=what,
-        ip=request.remote_addr,
-        detail={"file": filename},
-    )
+    audited("report exported", what, {"file": filename})
     return Response(
         payload,
         mimetype=XLSX,
@@ -90,13 +83,7 @@ class ReportsView(BaseView):
             except (ValueError, ReportError):
                 flash("Member months: a whole number above 0, e.g. 125000.", "error")
             else:
-                audit.record(
-                    "member months set",
-                    utcnow(),
-                    actor=current_user._get_current_object(),
-                    target=f"{program.slug} {quarter}",
-                    detail={"value": value},
-                )
+                audited("member months set", f"{program.slug} {quarter}", {"value": value})
                 flash(f"Member months for {quarter} saved.", "success")
             return redirect(url_for(".quarterly", program=program.slug, quarter=str(quarter)))
         report = reports.quarterly(program, quarter)
@@ -144,7 +131,7 @@ class ReportsView(BaseView):
                 )
                 flash("Saved.", "success")
                 action = "trend analysis written"
-            audit.record(action, now, actor=me, target=f"{program.slug} {quarter}")
+            audited(action, f"{program.slug} {quarter}")
             return redirect(url_for(".trend", program=program.slug, quarter=str(quarter)))
         report = reports.trend_analysis(program, quarter)
         if request.args.get("format") == "xlsx":

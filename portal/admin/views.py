@@ -56,16 +56,21 @@ def _deny():
     forbidden()
 
 
-def forbidden():
-    """Refuse with 403, and keep the attempt in the audit trail."""
+def audited(action: str, target: str, detail: dict | None = None) -> None:
+    """Keep what the signed-in person just did in the audit trail: who, when, from where."""
     audit.record(
-        "denied",
+        action,
         utcnow(),
         actor=current_user._get_current_object(),
-        target=request.path,
-        detail={"method": request.method},
+        target=target,
+        detail=detail or {},
         ip=request.remote_addr,
     )
+
+
+def forbidden():
+    """Refuse with 403, and keep the attempt in the audit trail."""
+    audited("denied", request.path, {"method": request.method})
     abort(403)
 
 

@@ -50,6 +50,7 @@ YES = {"yes", "y", "true", "substantiated", "1"}
 NO = {"no", "n", "false", "unsubstantiated", "0"}
 STATUSES = ("received", "in_progress", "escalated", "resolved", "closed", "withdrawn")
 EXCEL_EPOCH = datetime(1899, 12, 30)
+# Free text kept as given (trimmed), with its length limit.
 LIMITS = {
     "reference": 40,
     "provider_name": 200,
@@ -60,6 +61,7 @@ LIMITS = {
     "narrative": 20000,
     "resolution": 5000,
 }
+TEXT_COLUMNS = tuple(c for c in LIMITS if c != "reference") + ("provider_npi",)
 
 
 def header_key(text) -> str:
@@ -196,15 +198,6 @@ def parse_row(line: int, cells: dict, vocabulary: Vocabulary, zone: ZoneInfo, no
         row.problems.append(
             ("provider_npi", f"{text['provider_npi']!r} is not a valid 10-digit NPI")
         )
-    for column in (
-        "provider_name",
-        "provider_npi",
-        "member_name",
-        "member_id",
-        "caller_name",
-        "caller_phone",
-        "narrative",
-        "resolution",
-    ):
+    for column in TEXT_COLUMNS:
         values[column] = text[column] or None
     return row
