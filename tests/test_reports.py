@@ -201,3 +201,51 @@ def test_the_trend_page_draws_its_charts_and_keeps_what_people_write(
     shots(page, "trend")
     assert not refused, refused
     page.close()
+
+
+def test_the_iowa_inquiry_log_keeps_its_excel_columns(live_server, programs, staff):
+    import io
+
+    ia = programs["ia-escalations"]
+    submit(
+        ia,
+        Intake(
+            description="Member cannot reach the MCO",
+            member_name="Dee Fox",
+            type="MCO member issue",
+            priority="high",
+            caller_name="Ombudsman office",
+            caller_phone="515-555-0100",
+            intake_source="ombudsman",
+        ),
+        datetime(2026, 8, 4, 15, tzinfo=UTC),
+    )
+    manager = login(live_server, "manager@staff.test", PASSWORD)
+    answer = manager.get(
+        f"{live_server}/admin/reports/iowa-log.xlsx?program=ia-escalations&quarter=2026Q3"
+    )
+    assert answer.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == [
+        "date received",
+        "source",
+        "member or provider",
+        "caller",
+        "phone",
+        "issue",
+        "priority",
+        "MCO",
+        "liaison",
+        "updates",
+        "resolution",
+        "date resolved",
+    ]
+    assert rows[1][1:7] == [
+        "ombudsman",
+        "member",
+        "Ombudsman office",
+        "515-555-0100",
+        "Member cannot reach the MCO",
+        "high",
+    ]
