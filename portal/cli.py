@@ -161,7 +161,11 @@ def seed_demo(force: bool, records: int) -> None:
             "MONGODB_URI is set: demo data is not loaded into a real database. "
             "Use --force only on a database that holds no member data."
         )
-    click.echo(load_demo(utcnow(), records=records))
+    with click.progressbar(
+        length=records, label="grievances", show_pos=True, show_eta=True, file=sys.stderr
+    ) as bar:
+        said = load_demo(utcnow(), records=records, progress=lambda done: bar.update(1))
+    click.echo(said)
 
 
 @click.group("jobs")

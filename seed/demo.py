@@ -163,8 +163,9 @@ def _work(rng: random.Random, grievance, worker, received: datetime, now: dateti
         escalate(grievance, by=worker, now=moment, reason="The member asked for a supervisor.")
 
 
-def load_demo(now: datetime, records: int = 300) -> str:
-    """Load the demo set once; a second run changes nothing."""
+def load_demo(now: datetime, records: int = 300, progress=None) -> str:
+    """Load the demo set once; a second run changes nothing. `progress(done)` is told after
+    each record."""
     rng = random.Random(2026)
     programs = list(Program.objects.order_by("slug"))
     if not programs:
@@ -174,7 +175,7 @@ def load_demo(now: datetime, records: int = 300) -> str:
     if Counter.objects(name="demo-loaded").first():
         return "demo data already loaded"
     workers = [users[r] for r in ("csr", "dhcs", "provider_relations", "liaison", "supervisor")]
-    for _ in range(records):
+    for done in range(1, records + 1):
         program = rng.choice(programs)
         received = now - timedelta(days=rng.uniform(0, 120), hours=rng.uniform(0, 24))
         provider = rng.choice(providers)
@@ -200,6 +201,8 @@ def load_demo(now: datetime, records: int = 300) -> str:
         if rng.random() < 0.9:
             assign(grievance, worker, by=users["supervisor"], now=received)
         _work(rng, grievance, worker, received, now)
+        if progress:
+            progress(done)
     Counter(name="demo-loaded", value=1).save()
     marked = refresh_overdue(now)
     return (
