@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint clean browser translations messages
+.PHONY: install run test lint clean browser translations messages bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ browser:
 
 test: $(STAMP) translations browser
 	$(BIN)/python -m pytest
+
+# Figures, not pass/fail: each a median next to its floor measured in the same run.
+bench: $(STAMP) translations
+	$(BIN)/python bench/reports.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,24 +8,73 @@ from datetime import date, datetime, timedelta
 from portal.domain.completeness import missing_fields
 from portal.domain.periods import month_bounds, previous_month
 from portal.domain.recurring import completeness_stage, previous_month_of
-from portal.models import CompletenessResult, Grievance, Outbox, Program, User
+from portal.models import CompletenessResult, Grievance, Outbox, Program, Provider, User
 from portal.models.reports import Incomplete
 from portal.services import outbox
 from portal.services.staffmail import active_programs, compose, home_calendar, staff_with
 
+FIELDS = (
+    "reference",
+    "received_at",
+    "type",
+    "level",
+    "priority",
+    "category",
+    "status",
+    "narratives",
+    "member",
+    "provider",
+    "provider_name",
+    "resolution",
+    "resolved_at",
+    "substantiated",
+    "assignee",
+)
 
-def _manager_key(assignee: User | None) -> tuple[str, User | None]:
-    if assignee is None:
-        return "unassigned", None
-    if assignee.has_role("manager", "director"):
-        return str(assignee.pk), assignee
-    if assignee.manager is not None:
-        return str(assignee.manager.pk), assignee.manager
-    return "unassigned", None
+
+def _manager_keys(assignee_ids) -> dict:
+    """assignee id -> (result key, manager id or None), from one read of the staff: a
+    manager or director answers for their own records, anyone else's manager for theirs."""
+    keys = {}
+    for user in User.objects(pk__in=list(assignee_ids)).only("roles", "manager").as_pymongo():
+        if {"manager", "director"} & set(user.get("roles") or []):
+            keys[user["_id"]] = (str(user["_id"]), user["_id"])
+        elif user.get("manager"):
+            keys[user["_id"]] = (str(user["manager"]), user["manager"])
+        else:
+            keys[user["_id"]] = ("unassigned", None)
+    return keys
+
+
+def _flat(record: dict, providers: dict) -> dict:
+    """A raw record's values for the pure rules, its provider looked up in `providers`.
+    (Plain dicts: building mongoengine documents would cost more than the check itself.)"""
+    provider = providers.get(record.get("provider")) or {}
+    member = record.get("member") or {}
+    intake = next(
+        (n["text"] for n in record.get("narratives", []) if n.get("kind") == "intake"), None
+    )
+    return {
+        "received_at": record.get("received_at"),
+        "type": record.get("type"),
+        "level": record.get("level"),
+        "priority": record.get("priority"),
+        "category": record.get("category"),
+        "status": record.get("status"),
+        "description": intake,
+        "member_name": member.get("name"),
+        "member_id": member.get("member_id"),
+        "provider_name": provider.get("name") or record.get("provider_name"),
+        "provider_npi": provider.get("npi"),
+        "resolution": record.get("resolution"),
+        "resolved_at": record.get("resolved_at"),
+        "substantiated": record.get("substantiated"),
+    }
 
 
 def check_month(now: datetime, month: str | None = None) -> list[CompletenessResult]:
-    """Store one result per manager for `month` (YYYY-MM; default: the month before now)."""
+    """Store one result per manager for `month` (YYYY-MM; default: the month before now).
+    One read of the month's records per program, one of their providers and staff."""
     checked: dict = defaultdict(int)
     incomplete: dict = defaultdict(list)
     managers: dict = {}
@@ -35,17 +84,25 @@ def check_month(now: datetime, month: str | None = None) -> list[CompletenessRes
             start, end = month_bounds(date.fromisoformat(f"{month}-01"), program.timezone)
         else:
             label, start, end = previous_month(now, program.timezone)
-        records = Grievance.objects.received_between(program, start, end)
-        for grievance in records:
-            key, manager = _manager_key(grievance.assignee)
+        records = list(
+            Grievance.objects.received_between(program, start, end).only(*FIELDS).as_pymongo()
+        )
+        provider_ids = {r["provider"] for r in records if r.get("provider")}
+        providers = {
+            p["_id"]: p
+            for p in Provider.objects(pk__in=list(provider_ids)).only("name", "npi").as_pymongo()
+        }
+        keys = _manager_keys({r["assignee"] for r in records if r.get("assignee")})
+        for record in records:
+            key, manager = keys.get(record.get("assignee"), ("unassigned", None))
             managers[key] = manager
             checked[key] += 1
-            missing = missing_fields(grievance.flat(), program.completeness_rules)
+            missing = missing_fields(_flat(record, providers), program.completeness_rules)
             if missing:
                 incomplete[key].append(
                     Incomplete(
-                        grievance=grievance,
-                        reference=grievance.reference,
+                        grievance=record["_id"],
+                        reference=record["reference"],
                         program=program.slug,
                         missing=missing,
                     )
