@@ -48,7 +48,8 @@ test: $(STAMP) translations browser
 
 # Figures, not pass/fail: each a median next to its floor measured in the same run.
 bench: $(STAMP) translations
-	$(BIN)/python bench/reports.py
+	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.list_page
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -381,3 +381,20 @@ def test_the_record_shows_what_the_member_told_us_and_the_triage(live_server, pr
         "words suggest: violence.",
     ):
         assert shown in page, shown
+
+
+def test_the_list_shows_program_provider_and_assignee_of_each_row(live_server, programs, staff):
+    from portal.models import Provider
+    from portal.services.grievances import assign
+
+    office = Provider(name="Birch Dental Group", npi="1234567893").save()
+    received = datetime(2026, 11, 2, 15, tzinfo=UTC)
+    for n in range(3):
+        grievance = submit(programs["ct-dental"], Intake(description=f"r{n}"), received)
+        grievance.update(set__provider=office)
+        assign(grievance, staff["liaison"], by=staff["manager"], now=received)
+    submit(programs["md-hmo"], Intake(description="u", provider_name="Typed Office"), received)
+    session = login(live_server, "manager@staff.test", PASSWORD)
+    page = session.get(f"{live_server}/admin/grievance/").text
+    assert page.count("Birch Dental Group") == 3 and page.count("Test liaison") >= 3
+    assert "Typed Office" in page and "Maryland HMO quality of care" in page

@@ -539,6 +539,36 @@ class GrievanceView(SecureModelView):
         g.failed_action = (action, form)
         return self.details_view()
 
+    # The list shows each record's program, provider and assignee: fetched for the whole
+    # page in one query each rather than one per row.
+    LIST_REFERENCES = {"program": Program, "provider": Provider, "assignee": User}
+    NOT_LISTED = (
+        "history",
+        "narratives",
+        "contact_attempts",
+        "clocks",
+        "escalations",
+        "member",
+        "caller",
+        "triage",
+    )
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        if not kwargs.get("execute", True):
+            return count, rows
+        # Only what the list shows: building each record's embedded history, narratives and
+        # clocks would cost more than reading it.
+        rows = list(rows.no_dereference().exclude(*self.NOT_LISTED))
+        for field, document in self.LIST_REFERENCES.items():
+            ids = {ref.id for ref in (r._data.get(field) for r in rows) if ref is not None}
+            found = {d.pk: d for d in document.objects(pk__in=list(ids))}
+            for row in rows:
+                ref = row._data.get(field)
+                if ref is not None:
+                    row._data[field] = found.get(ref.id)
+        return count, rows
+
     def _search(self, query, search_term):
         return grievance_service.search(query, search_term)
 
