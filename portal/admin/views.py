@@ -555,8 +555,8 @@ class GrievanceView(SecureModelView):
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
-        if not kwargs.get("execute", True):
-            return count, rows
+        if not kwargs.get("execute", True) or request.endpoint != "grievance.index_view":
+            return count, rows  # exports need every column
         # Only what the list shows: building each record's embedded history, narratives and
         # clocks would cost more than reading it.
         rows = list(rows.no_dereference().exclude(*self.NOT_LISTED))
