@@ -33,6 +33,13 @@ DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
 DATE_MESSAGE = _l("Please enter the date as month/day/year, e.g. 03/25/1980.")
 
 
+def optional_date(label) -> DateField:
+    """A date a member may leave empty, typed as the browser sends it or as 03/25/1980."""
+    return DateField(
+        label, format=DATE_FORMATS, invalid_value_message=DATE_MESSAGE, validators=[Optional()]
+    )
+
+
 class ComplaintForm(FlaskForm):
     program = SelectField(
         _l("Which plan is this about?"),
@@ -71,12 +78,7 @@ class ComplaintForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9 -]+$", message=_l("Use only letters, numbers and dashes.")),
         ],
     )
-    birth_date = DateField(
-        _l("Member's date of birth"),
-        format=DATE_FORMATS,
-        invalid_value_message=DATE_MESSAGE,
-        validators=[Optional()],
-    )
+    birth_date = optional_date(_l("Member's date of birth"))
     age_group = RadioField(
         _l("If you prefer not to give the date of birth: is the member"),
         choices=[SelectChoice("adult", _l("an adult")), SelectChoice("child", _l("a child"))],
@@ -123,12 +125,7 @@ class ComplaintForm(FlaskForm):
             Length(max=5000, message=_l("Please keep this under 5,000 characters.")),
         ],
     )
-    incident_date = DateField(
-        _l("When did it happen? (optional)"),
-        format=DATE_FORMATS,
-        invalid_value_message=DATE_MESSAGE,
-        validators=[Optional()],
-    )
+    incident_date = optional_date(_l("When did it happen? (optional)"))
     desired_resolution = TextAreaField(
         _l("What would put things right for you? (optional)"),
         validators=[

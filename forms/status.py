@@ -6,10 +6,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from forms.complaint import DATE_FORMATS, DATE_MESSAGE
+from forms.complaint import optional_date
 
 
 class StatusForm(FlaskForm):
@@ -25,12 +25,7 @@ class StatusForm(FlaskForm):
         ],
     )
     last_name = StringField(_l("The member's last name"), validators=[Optional(), Length(max=100)])
-    birth_date = DateField(
-        _l("or the member's date of birth"),
-        format=DATE_FORMATS,
-        invalid_value_message=DATE_MESSAGE,
-        validators=[Optional()],
-    )
+    birth_date = optional_date(_l("or the member's date of birth"))
     not_found_message = _l(
         "We could not find a complaint with those details. Please check them, or call us."
     )

@@ -33,7 +33,19 @@ def _chart(chart_id: str, label: str, counts: dict, other: dict | None = None, n
     series = [{"label": label, "data": [counts.get(n, 0) for n in names]}]
     if other is not None:
         series.append({"label": other["label"], "data": [other["counts"].get(n, 0) for n in names]})
-    return {"id": chart_id, "label": label, "labels": names, "series": series, "horizontal": False}
+    return {"id": chart_id, "label": label, "labels": names, "series": series}
+
+
+def _xlsx_if_asked(report: dict, writer, filename: str, what: str) -> Response | None:
+    """The report as an Excel download when the link asked for one (?format=xlsx)."""
+    if request.args.get("format") != "xlsx":
+        return None
+    return _download(writer(report), filename, what)
+
+
+def _may_write() -> None:
+    if not can(current_user, "report.write"):
+        forbidden()
 
 
 class ReportsView(BaseView):
@@ -46,8 +58,8 @@ class ReportsView(BaseView):
     def _choice(self) -> tuple[Program, Quarter]:
         """The program and quarter asked for (query string); a bad one is a 400 that says
         what is wrong."""
-        programs = list(Program.objects(active=True).order_by("slug"))
-        slug = str(request.values.get("program") or (programs[0].slug if programs else ""))
+        first = Program.objects(active=True).order_by("slug").scalar("slug").first()
+        slug = str(request.values.get("program") or first or "")
         default = Quarter.of(utcnow().date()).previous
         try:
             program = reports.program_named(slug)
@@ -73,8 +85,7 @@ class ReportsView(BaseView):
     def quarterly(self):
         program, quarter = self._choice()
         if request.method == "POST":
-            if not can(current_user, "report.write"):
-                forbidden()
+            _may_write()
             try:
                 value = int(str(request.form.get("member_months", "")).replace(",", ""))
                 reports.set_member_months(
@@ -87,12 +98,9 @@ class ReportsView(BaseView):
                 flash(f"Member months for {quarter} saved.", "success")
             return redirect(url_for(".quarterly", program=program.slug, quarter=str(quarter)))
         report = reports.quarterly(program, quarter)
-        if request.args.get("format") == "xlsx":
-            return _download(
-                spreadsheets.quarterly(report),
-                f"quarterly-{program.slug}-{quarter}.xlsx",
-                "quarterly",
-            )
+        name = f"quarterly-{program.slug}-{quarter}.xlsx"
+        if download := _xlsx_if_asked(report, spreadsheets.quarterly, name, "quarterly"):
+            return download
         charts = [
             _chart(
                 "types-chart",
@@ -115,8 +123,7 @@ class ReportsView(BaseView):
     def trend(self):
         program, quarter = self._choice()
         if request.method == "POST":
-            if not can(current_user, "report.write"):
-                forbidden()
+            _may_write()
             now, me = utcnow(), current_user._get_current_object()
             if request.form.get("deliver"):
                 TrendAnalysis.objects(program=program, quarter=str(quarter)).update_one(
@@ -134,10 +141,9 @@ class ReportsView(BaseView):
             audited(action, f"{program.slug} {quarter}")
             return redirect(url_for(".trend", program=program.slug, quarter=str(quarter)))
         report = reports.trend_analysis(program, quarter)
-        if request.args.get("format") == "xlsx":
-            return _download(
-                spreadsheets.trend(report), f"trend-{program.slug}-{quarter}.xlsx", "trend"
-            )
+        name = f"trend-{program.slug}-{quarter}.xlsx"
+        if download := _xlsx_if_asked(report, spreadsheets.trend, name, "trend"):
+            return download
         current = report["current"]
         types = report["types"]
         charts = [
@@ -175,10 +181,9 @@ class ReportsView(BaseView):
             datetime.combine(end, time(0), tzinfo=zone),
             utcnow(),
         )
-        if request.args.get("format") == "xlsx":
-            return _download(
-                spreadsheets.timeliness(report), f"timeliness-{program.slug}.xlsx", "timeliness"
-            )
+        name = f"timeliness-{program.slug}.xlsx"
+        if download := _xlsx_if_asked(report, spreadsheets.timeliness, name, "timeliness"):
+            return download
         return self._page(
             "admin/reports/timeliness.html", report=report, program=program, quarter=quarter
         )

@@ -211,7 +211,7 @@ def _fingerprint(parsed, program: Program) -> None:
         row.values["import_key"] = f"{digest}#{seen[digest]}"
 
 
-def _references(fresh, batch_years: Tally) -> dict[int, Iterator[str]]:
+def _references(batch_years: Tally) -> dict[int, Iterator[str]]:
     """New G-YYYY-NNNNNN references for rows that bring none, one counter step per year."""
     out = {}
     for year, count in batch_years.items():
@@ -227,7 +227,7 @@ def _build(fresh, program: Program, now: datetime, by, batch: str, progress) -> 
     npis = {r.values["provider_npi"] for r in fresh if r.values["provider_npi"]}
     providers = {p.npi: p for p in Provider.objects(npi__in=list(npis))}
     years = Tally(r.values["received_at"].year for r in fresh if not r.values["reference"])
-    numbers = _references(fresh, years)
+    numbers = _references(years)
     records = []
     for n, row in enumerate(fresh, start=1):
         v = row.values

@@ -55,15 +55,17 @@ def snapshot(connection: redis.Redis | None) -> dict:
                         "error": _error_kind(job),
                     }
                 )
-    workers = [
-        {
-            "name": w.name,
-            "state": w.get_state(),
-            "job": (w.get_current_job().func_name if w.get_current_job() else ""),
-            "last_seen": w.last_heartbeat,
-        }
-        for w in Worker.all(connection=connection)
-    ]
+    workers = []
+    for worker in Worker.all(connection=connection):
+        current = worker.get_current_job()
+        workers.append(
+            {
+                "name": worker.name,
+                "state": worker.get_state(),
+                "job": current.func_name if current else "",
+                "last_seen": worker.last_heartbeat,
+            }
+        )
     return {"redis": True, "queues": queues, "workers": workers, "failed": failed, **_from_store()}
 
 

@@ -24,7 +24,6 @@
       options: {
         animation: false,
         responsive: true,
-        indexAxis: canvas.dataset.horizontal ? "y" : "x",
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
       }
     });
