@@ -48,8 +48,7 @@ test: $(STAMP) translations browser
 
 # Figures, not pass/fail: each a median next to its floor measured in the same run.
 bench: $(STAMP) translations
-	$(BIN)/python -m bench.reports
-	$(BIN)/python -m bench.list_page
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -37,6 +37,7 @@ from portal.services import audit, dashboard, users
 from portal.services import clocks as clock_service
 from portal.services import grievances as grievance_service
 from portal.services import history as history_service
+from portal.services.documents import built
 
 __all__ = [
     "AuditEvent",
@@ -539,27 +540,22 @@ class GrievanceView(SecureModelView):
         g.failed_action = (action, form)
         return self.details_view()
 
-    # The list shows each record's program, provider and assignee: fetched for the whole
-    # page in one query each rather than one per row.
+    # The list and the export show each record's program, provider and assignee: fetched
+    # for the whole page in one query each rather than one per row.
     LIST_REFERENCES = {"program": Program, "provider": Provider, "assignee": User}
-    NOT_LISTED = (
-        "history",
-        "narratives",
-        "contact_attempts",
-        "clocks",
-        "escalations",
-        "member",
-        "caller",
-        "triage",
-    )
+    NOT_EXPORTED = ("history", "contact_attempts", "clocks", "escalations", "caller", "triage")
+    # Only what each reads: building every record's embedded history, narratives and clocks
+    # would cost more than reading them.
+    NOT_READ = {
+        "grievance.index_view": (*NOT_EXPORTED, "narratives", "member"),
+        "grievance.export": NOT_EXPORTED,
+    }
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
-        if not kwargs.get("execute", True) or request.endpoint != "grievance.index_view":
-            return count, rows  # exports need every column
-        # Only what the list shows: building each record's embedded history, narratives and
-        # clocks would cost more than reading it.
-        rows = list(rows.no_dereference().exclude(*self.NOT_LISTED))
+        if not kwargs.get("execute", True) or request.endpoint not in self.NOT_READ:
+            return count, rows
+        rows = built(rows.exclude(*self.NOT_READ[request.endpoint]))
         for field, document in self.LIST_REFERENCES.items():
             ids = {ref.id for ref in (r._data.get(field) for r in rows) if ref is not None}
             found = {d.pk: d for d in document.objects(pk__in=list(ids))}

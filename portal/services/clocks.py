@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from portal.domain import businesstime
 from portal.domain.businesstime import RuleError, event_name, parse_rule, shift_for_pauses
@@ -185,25 +185,40 @@ def recompute(grievance: Grievance, by: User | None, now: datetime) -> str | Non
     return text
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
+def _late_row(clock: dict, now: datetime) -> bool:
+    """`is_late` for a clock read as a plain row."""
+    pauses = clock.get("pauses") or []
+    paused = bool(pauses) and pauses[-1].get("end") is None
+    due = _aware(clock["due_at"])
+    return clock_state(due, clock.get("met_at"), paused, now, timedelta(0)) == "overdue"
+
+
 def refresh_overdue(now: datetime) -> dict:
-    """Mark clocks past due on open records. Reads only open records with something due."""
+    """Mark clocks past due on open records. Reads only open records with something due, as
+    plain rows (this runs every few minutes), and writes only the clocks that became late."""
     marked = records = skipped = 0
-    for grievance in Grievance.objects.due_by(now).only("clocks", "overdue", "next_due_at"):
+    collection = Grievance._get_collection()
+    for row in Grievance.objects.due_by(now).only("clocks", "overdue").as_pymongo():
         try:
-            changed = False
-            for clock in grievance.clocks:
-                if is_late(clock, now) and clock.overdue_since is None:
-                    clock.overdue_since = now
-                    marked += 1
-                    changed = True
-            if changed or not grievance.overdue:
-                Grievance.objects(pk=grievance.pk).update_one(
-                    set__clocks=grievance.clocks, set__overdue=True, set__updated_at=now
+            newly = [
+                index
+                for index, clock in enumerate(row.get("clocks") or [])
+                if clock.get("overdue_since") is None and _late_row(clock, now)
+            ]
+            if newly or not row.get("overdue"):
+                changes = {f"clocks.{index}.overdue_since": now for index in newly}
+                collection.update_one(
+                    {"_id": row["_id"]}, {"$set": {**changes, "overdue": True, "updated_at": now}}
                 )
+                marked += len(newly)
                 records += 1
         except Exception:
             # One broken record must not stop the rest; its id (no member data) is logged.
-            log.exception("overdue: record %s skipped", grievance.pk)
+            log.exception("overdue: record %s skipped", row.get("_id"))
             skipped += 1
     return {"clocks_marked": marked, "records_updated": records, "skipped": skipped}
 

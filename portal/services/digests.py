@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from portal.domain.recurring import business_day_begun
 from portal.models import Grievance, Outbox, User
 from portal.services import outbox
+from portal.services.documents import built, ref_id
 from portal.services.staffmail import active_programs, compose, home_calendar
 
 
@@ -31,15 +32,14 @@ def working_set(now: datetime, programs) -> dict:
         Grievance.objects.due_by(now + timedelta(hours=longest))
         .filter(assignee__ne=None)
         .only("reference", "assignee", "program", "overdue", "next_due_at", "clocks")
-        .no_dereference()
         .order_by("next_due_at")
     )
-    for row in rows:
-        program = by_program.get(row.program.id)
+    for row in built(rows):
+        program = by_program.get(ref_id(row, "program"))
         if program is None:
             continue
         item = (str(row.pk), row.reference)
-        assignee = row.assignee.id
+        assignee = ref_id(row, "assignee")
         if row.overdue:
             mine[assignee]["overdue"].append(item)
             since = _overdue_since(row)

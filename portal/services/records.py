@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.models import Grievance, Outbox, Program, User
+from portal.services.documents import built, ref_id
 
 UNIVERSE = [
     # 42 CFR 438.416(b)
@@ -48,10 +49,9 @@ INQUIRY_LOG = [
 
 
 def _period(program: Program, start: datetime, end: datetime):
-    return list(
+    return built(
         Grievance.objects.received_between(program, start, end)
         .exclude("clocks.steps")
-        .no_dereference()
         .order_by("received_at")
     )
 
@@ -59,10 +59,10 @@ def _period(program: Program, start: datetime, end: datetime):
 def _names(records) -> dict:
     ids = set()
     for record in records:
-        ids.update(h.by.id for h in record.history if h.by)
-        ids.update(c.by.id for c in record.contact_attempts if c.by)
-        if record.assignee:
-            ids.add(record.assignee.id)
+        ids.update(ref_id(h, "by") for h in record.history)
+        ids.update(ref_id(c, "by") for c in record.contact_attempts)
+        ids.add(ref_id(record, "assignee"))
+    ids.discard(None)
     return {u.pk: u.name for u in User.objects(pk__in=list(ids)).only("name")}
 
 
@@ -77,8 +77,8 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
     keys = [f"ack:{r.reference}" for r in records]
     mailed = set(Outbox.objects(key__in=keys, status="sent").scalar("key"))
 
-    def who(ref) -> str:
-        return names.get(ref.id, "") if ref else ""
+    def who(entry) -> str:
+        return names.get(ref_id(entry, "by"), "")
 
     rows = []
     for r in records:
@@ -103,10 +103,10 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
                 r.type or "",
                 r.level or "",
                 r.intake_source or "",
-                who(history["received"].by) if "received" in history else "",
+                who(history["received"]) if "received" in history else "",
                 _local(min(ack), zone) if ack else "",
                 _ack_method(r, mailed),
-                who(history["resolved"].by) if "resolved" in history else "",
+                who(history["resolved"]) if "resolved" in history else "",
                 "; ".join(f"{_local(a.at, zone)} {a.channel} ({a.outcome})" for a in told),
                 {True: "substantiated", False: "unsubstantiated"}.get(r.substantiated, ""),
                 {True: "yes", False: "no"}.get(r.state_form_offered, ""),
@@ -146,7 +146,7 @@ def inquiry_log(program: Program, start: datetime, end: datetime) -> tuple[list[
                 r.intake_text() or "",
                 r.priority or "",
                 r.category or "",
-                names.get(r.assignee.id, "") if r.assignee else "",
+                names.get(ref_id(r, "assignee"), ""),
                 updates,
                 r.resolution or "",
                 r.resolved_at.astimezone(zone).date() if r.resolved_at else "",
@@ -161,10 +161,9 @@ def export_rows(program: Program) -> tuple[list[str], list[list]]:
     from portal.domain.importing import COLUMNS
 
     rows = []
-    for r in (
+    for r in built(
         Grievance.objects(program=program)
         .exclude("clocks", "history", "contact_attempts")
-        .no_dereference()
         .order_by("received_at")
     ):
         rows.append(

@@ -1,0 +1,42 @@
+"""The admin grievance list, unfiltered and open records only: p50 and p95 of the whole page
+(the real app, in process), next to its floor: the raw store's count plus the sorted page of
+records the list shows, read with pymongo from the same store."""
+
+from __future__ import annotations
+
+import statistics
+
+from bench.common import PASSWORD, bench_manager, percentiles, timed
+
+PAGES = {
+    "all": ("/admin/grievance/", {}),
+    "open": ("/admin/grievance/?flt0_open_equals=1", {"is_open": True}),
+}
+
+
+def measure(app, repeat: int) -> list[dict]:
+    from portal.models import Grievance
+
+    with app.app_context():
+        bench_manager()
+    client = app.test_client()
+    signed_in = client.post("/login", data={"email": "bench@bench.test", "password": PASSWORD})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-3000:]
+    collection = Grievance._get_collection()
+    total = collection.count_documents({})
+    out = []
+    print(f"| list page, {total:,} records | p50 s | p95 s | floor s | ratio |")
+    print("|---|---|---|---|---|")
+    for name, (url, query) in PAGES.items():
+        page = client.get(url)
+        assert page.status_code == 200, (url, page.status_code)
+
+        def floor(query=query):
+            collection.count_documents(query)
+            list(collection.find(query).sort("received_at", -1).limit(50))
+
+        p50, p95 = percentiles(timed(lambda url=url: client.get(url), repeat))
+        base = statistics.median(timed(floor, repeat))
+        print(f"| {name} | {p50:.3f} | {p95:.3f} | {base:.3f} | {p50 / base:.2f} |")
+        out.append({"page": name, "p50": p50, "p95": p95, "floor": base})
+    return out
