@@ -21,14 +21,26 @@ class ActionError(ValueError):
     """An action that cannot be done as asked, with a message that says why."""
 
 
+def _set(grievance: Grievance, **values) -> dict:
+    """Set fields; the (before, after) of those that changed, for the record's history."""
+    changes = {}
+    for name, value in values.items():
+        before = getattr(grievance, name)
+        if before != value:
+            changes[name] = (before, value)
+            setattr(grievance, name, value)
+    return changes
+
+
 def assign(grievance: Grievance, assignee: User, *, by: User, now: datetime) -> None:
     """Give a grievance to a staff member."""
     before = grievance.assignee.name if grievance.assignee else None
+    changes = {"assignee": (before, assignee.name), **_set(grievance, team=assignee.team)}
     grievance.assignee = assignee
-    grievance.team = assignee.team
     if grievance.status == "received":
         grievance.status = "in_progress"
-    history.add(grievance, by, "assigned", now, changes={"assignee": (before, assignee.name)})
+        changes["status"] = ("received", "in_progress")
+    history.add(grievance, by, "assigned", now, changes=changes)
     grievance.updated_at = now
     grievance.save()
 
@@ -164,18 +176,12 @@ def escalate(
     tier = TIERS[TIERS.index(current) + 1]
     grievance.escalation_tier = tier
     grievance.escalations.append(Escalation(at=now, by=by, tier=tier, to=to, reason=reason))
-    before = grievance.status
+    changes = {"tier": (current, tier), "status": (grievance.status, "escalated")}
     grievance.status = "escalated"
     if to is not None:
+        changes["assignee"] = (grievance.assignee.name if grievance.assignee else None, to.name)
         grievance.assignee = to
-    history.add(
-        grievance,
-        by,
-        "escalated",
-        now,
-        reason.strip(),
-        {"tier": (current, tier), "status": (before, "escalated")},
-    )
+    history.add(grievance, by, "escalated", now, reason.strip(), changes)
     grievance.updated_at = now
     grievance.save()
     return tier
@@ -192,18 +198,20 @@ def resolve(
 ) -> list[str]:
     if not summary or not summary.strip():
         raise ActionError("write a resolution summary: what was found and what was done")
-    before = grievance.status
-    grievance.status = "resolved"
+    changes = _set(
+        grievance,
+        status="resolved",
+        resolution=summary.strip(),
+        substantiated=substantiated,
+        substantiation_reason=reason,
+    )
     grievance.is_open = False
-    grievance.resolution = summary.strip()
     grievance.resolved_at = now
-    grievance.substantiated = substantiated
-    grievance.substantiation_reason = reason
     grievance.narratives.append(Narrative(at=now, by=by, kind="resolution", text=summary.strip()))
     grievance.retain_until = retain_until(
         grievance.received_at, now, [grievance.program.retention_years]
     )
-    history.add(grievance, by, "resolved", now, changes={"status": (before, "resolved")})
+    history.add(grievance, by, "resolved", now, changes=changes)
     said = clocks.record_event(grievance, "resolved", now, by, now)
     grievance.save()
     return said

@@ -81,3 +81,34 @@ def first_broken(grievance: Grievance) -> int | None:
             return index
         previous = entry.hash
     return None
+
+
+# How a field named in an entry's changes is read off the record now.
+_CURRENT = {
+    "assignee": lambda g: g.assignee.name if g.assignee else None,
+    "provider": lambda g: str(g.provider) if g.provider else None,
+    "tier": lambda g: g.escalation_tier,
+}
+
+
+def current(grievance: Grievance, fields) -> dict:
+    """The fields as the record holds them now, in the form the history keeps them."""
+    return {
+        name: _plain(_CURRENT[name](grievance) if name in _CURRENT else getattr(grievance, name))
+        for name in fields
+    }
+
+
+def versions(grievance: Grievance) -> list[dict]:
+    """Every past version of the record's tracked fields, rebuilt from its history: item i
+    is how they stood right after entry i. The record as it is now is the last version;
+    each entry's changes, undone from the newest back, give the ones before."""
+    fields = sorted({name for entry in grievance.history for name in entry.changes or {}})
+    state = current(grievance, fields)
+    out = []
+    for entry in reversed(grievance.history):
+        out.append(dict(state))
+        for name, (before, _after) in (entry.changes or {}).items():
+            state[name] = before
+    out.reverse()
+    return out
