@@ -23,6 +23,11 @@ from tests.helpers import csrf_token, login
 
 pytestmark = pytest.mark.slow
 
+
+def fuzz(examples: int) -> settings:
+    return settings(FUZZ, max_examples=examples)
+
+
 FUZZ = settings(
     deadline=None,
     derandomize=True,  # the same payloads on every run: a failure in CI is one to reproduce
@@ -135,8 +140,7 @@ def test_fuzz_the_public_form(live_server, programs, staff):
     session = requests.Session()
     token = csrf_token(session.get(f"{live_server}/complaint").text)
 
-    @FUZZ
-    @settings(max_examples=4000)
+    @fuzz(4000)
     @given(
         fields=st.dictionaries(st.sampled_from(FIELDS), TEXT, max_size=8),
         bracketed=st.lists(st.sampled_from(["member_id[$ne]", "email[$gt]", "$where"]), max_size=2),
@@ -203,8 +207,7 @@ def test_fuzz_the_import(app, programs):
     ct = programs["ct-dental"]
     now = datetime(2026, 11, 23, 15, tzinfo=UTC)
 
-    @FUZZ
-    @settings(max_examples=3000)
+    @fuzz(3000)
     @given(
         header=st.lists(st.sampled_from(IMPORT_COLUMNS), min_size=1, max_size=8, unique=True),
         rows=st.lists(st.lists(CELL, max_size=9), max_size=4),
@@ -258,9 +261,20 @@ ACTION_FIELDS = {
     "hold": ["reason"],
 }
 GOOD_VALUES = st.sampled_from(
-    ["I", "II", "III", "member", "phone", "reached", "internal", "yes", "no", "acknowledgment",
+    ["I", "II", "III", "member", "phone", "reached", "note", "yes", "no", "acknowledgment",
      "2026-11-23T10:00", "14 calendar days", "resolution", "Called the office."]
 )  # fmt: skip
+# Most payloads are a valid action with one hostile value, so the services' own paths run.
+VALID = {
+    "contact": ["", "member", "phone", "reached", ""],
+    "note": ["note", ""],
+    "escalate": ["", ""],
+    "resolve": ["", "yes", ""],
+    "withdraw": [""],
+    "reopen": [""],
+    "hold": [""],
+    "classify": ["II", "", "", ""],
+}
 
 
 def test_fuzz_the_admin_actions(live_server, programs, staff):
@@ -276,21 +290,27 @@ def test_fuzz_the_admin_actions(live_server, programs, staff):
     token = csrf_token(page.text)
     figures = Counter()
 
-    @FUZZ
-    @settings(max_examples=3200)
+    @fuzz(3200)
     @given(
         action=st.sampled_from([*ACTION_FIELDS, "drop", "../edit"]),
         record=st.sampled_from(ids),
         values=st.lists(st.one_of(GOOD_VALUES, TEXT), min_size=5, max_size=5),
+        hostile=st.tuples(st.integers(0, 4), TEXT),
+        mostly_valid=st.booleans(),
     )
-    def act(action, record, values):
+    def act(action, record, values, hostile, mostly_valid):
+        if mostly_valid and action in VALID:
+            values = [*VALID[action]] + [""] * 5
+            slot = hostile[0] % len(VALID[action])
+            values[slot] = hostile[1] if values[slot] == "" else values[slot]
         fields = dict(zip(ACTION_FIELDS.get(action, ["x"]), values, strict=False))
         if action == "assign":
             fields["assignee"] = str(staff["csr"].pk) if values[0] == "I" else values[0]
         answer = manager.post(
             f"{live_server}/admin/grievance/act/{action}/",
             params={"id": record},
-            data={**fields, "csrf_token": token},
+            # Each action's form is prefixed with its name, as on the record page.
+            data={f"{action}-{k}": v for k, v in {**fields, "csrf_token": token}.items()},
             allow_redirects=False,
         )
         figures["payloads"] += 1
