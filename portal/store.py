@@ -31,6 +31,7 @@ from typing import Any
 import mongoengine
 
 EMBEDDED_DB_NAME = "portal"
+BUSY_SECONDS = 30
 
 # Collection methods that change data or indexes: they hold the cross-process write lock.
 _WRITE_METHODS = [
@@ -148,7 +149,11 @@ def _embedded_classes():
     # StoreLock, so they may be opened shareable. Only litemongo's module sees this name.
     if not isinstance(sqlite_store.sqlite3, types.SimpleNamespace):
         sqlite_store.sqlite3 = types.SimpleNamespace(
-            connect=functools.partial(sqlite3.connect, check_same_thread=False)
+            # A foreign writer (the sqlite3 shell, a backup) may hold a file for a while:
+            # wait up to BUSY_SECONDS for it rather than SQLite's default 5 s.
+            connect=functools.partial(
+                sqlite3.connect, check_same_thread=False, timeout=BUSY_SECONDS
+            )
         )
 
     guarded = {

@@ -10,7 +10,9 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from rq import Queue, Retry
 from rq.registry import StartedJobRegistry
 
@@ -61,8 +63,20 @@ def burst(portal_env):
     return result
 
 
+def _youngest_child(pid: int) -> int:
+    """The worker's newest child: the work horse of the running job (RQ's scheduler, the
+    other child, starts with the worker)."""
+    children = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+    def started(child: int) -> int:
+        return int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+    return max(children, key=started)
+
+
+@pytest.mark.parametrize("killed", ["the whole worker", "the work horse alone"])
 def test_a_worker_killed_mid_digest_loses_nothing_and_sends_nothing_twice(
-    app, programs, redis_server, portal_env, smtp_server
+    app, programs, redis_server, portal_env, smtp_server, killed
 ):
     expected = staff_with_overdue_records(programs, 20)
     smtp_server.delay = 0.25  # a slow mail server: the digest run takes about 5 s
@@ -73,29 +87,41 @@ def test_a_worker_killed_mid_digest_loses_nothing_and_sends_nothing_twice(
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the worker and its work-horse
     )
-    queue = Queue("periodic", connection=redis_server.client())
-    queue.enqueue("jobs.tasks.digest", now=NOW.isoformat(), retry=Retry(max=3))
-    deadline = time.monotonic() + 60
-    while smtp_server.count() < 6 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.killpg(worker.pid, signal.SIGKILL)  # the whole worker, mid-send
-    worker.wait(timeout=10)
-    before = smtp_server.count()
-    assert 6 <= before < len(expected), before
-    killed_at = time.monotonic()
-
-    # Another worker finds the abandoned job and retries it (RQ's cleanup, here forced
-    # rather than waiting for the heartbeat to expire); the message that was being sent
-    # when the worker died is released by the relay once it is stale.
-    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
-    smtp_server.delay = 0
-    burst(portal_env)
-    run_portal(
-        portal_env, "jobs", "run", "relay", "--now", (NOW + timedelta(minutes=11)).isoformat()
-    )
-    burst(portal_env)
+    try:
+        queue = Queue("periodic", connection=redis_server.client())
+        queue.enqueue("jobs.tasks.digest", now=NOW.isoformat(), retry=Retry(max=3))
+        deadline = time.monotonic() + 60
+        while smtp_server.count() < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if killed == "the whole worker":
+            os.killpg(worker.pid, signal.SIGKILL)  # mid-send
+            worker.wait(timeout=10)
+        else:
+            os.kill(_youngest_child(worker.pid), signal.SIGKILL)  # RQ forks a horse per job
+        before = smtp_server.count()
+        assert 6 <= before < len(expected), before
+        killed_at = time.monotonic()
+        smtp_server.delay = 0
+        if killed == "the whole worker":
+            # Another worker finds the abandoned job and retries it (RQ's cleanup, here forced
+            # rather than waiting for the heartbeat to expire).
+            StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
+            burst(portal_env)
+        else:
+            # The worker saw its horse die and retries the job itself.
+            while smtp_server.count() < len(expected) - 1 and time.monotonic() < deadline + 60:
+                time.sleep(0.1)
+        # The message being sent when the process died is released by the relay once stale.
+        run_portal(
+            portal_env, "jobs", "run", "relay", "--now", (NOW + timedelta(minutes=11)).isoformat()
+        )
+        burst(portal_env)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
     result = figures(
-        "worker SIGKILLed mid-digest",
+        f"{killed} SIGKILLed mid-digest",
         expected,
         smtp_server,
         sent_before_kill=before,
@@ -162,30 +188,44 @@ def test_smtp_refusing_then_recovering(
 def test_redis_down_the_web_keeps_working_and_work_catches_up(
     app, programs, staff, redis_server, portal_env, smtp_server, live_server
 ):
+    """100 submissions; Redis stops after the 25th and comes back (empty) after the 75th."""
     manager = login(live_server, "manager@staff.test", PASSWORD)
-    redis_server.stop()
+    references, errors = [], 0
     try:
-        references = []
-        for n in range(10):
+        for n in range(100):
+            if n == 25:
+                redis_server.stop()
+            if n == 50:
+                assert manager.get(f"{live_server}/admin/").status_code == 200
+                jobs_page = manager.get(f"{live_server}/admin/jobs/")
+                assert jobs_page.status_code == 200 and "cannot be reached" in jobs_page.text
+                overdue = run_portal(portal_env, "jobs", "run", "overdue")
+                assert overdue.returncode == 0, overdue.stderr[-2000:]
+            if n == 75:
+                redis_server.start()
             response, _ = file_complaint(live_server, email=f"member{n}@example.org")
-            assert response.status_code == 200
-            references.append(re.search(r"G-\d{4}-\d{6}", response.text).group(0))
-        assert manager.get(f"{live_server}/admin/").status_code == 200
-        jobs_page = manager.get(f"{live_server}/admin/jobs/")
-        assert jobs_page.status_code == 200 and "cannot be reached" in jobs_page.text
-        overdue = run_portal(portal_env, "jobs", "run", "overdue")
-        assert overdue.returncode == 0, overdue.stderr[-2000:]
+            found = re.search(r"G-\d{4}-\d{6}", response.text)
+            if response.status_code != 200 or not found:
+                errors += 1
+                continue
+            references.append(found.group(0))
     finally:
-        redis_server.start()
+        if redis_server.process.poll() is not None:
+            redis_server.start()
     stored = Grievance.objects(reference__in=references).count()
+    # What was queued before the outage went with the restarted (empty) Redis: the outbox
+    # still has every message, and the relay queues all that are unsent.
     relay = run_portal(portal_env, "jobs", "run", "relay")
-    assert "queued: 10" in relay.stdout, relay.stdout
+    assert relay.returncode == 0, relay.stderr[-2000:]
     burst(portal_env)
     run_portal(portal_env, "jobs", "run", "relay")  # a second relay finds nothing to do
     burst(portal_env)
-    expected = {f"member{n}@example.org" for n in range(10)}
-    result = figures("Redis down during 10 submissions", expected, smtp_server, stored=stored)
-    assert stored == 10 and result["lost"] == 0 and result["duplicated"] == 0
+    expected = {f"member{n}@example.org" for n in range(100)}
+    result = figures(
+        "Redis stopped during 100 submissions", expected, smtp_server, stored=stored, errors=errors
+    )
+    assert stored == 100 and errors == 0
+    assert result["lost"] == 0 and result["duplicated"] == 0
 
 
 def test_a_poison_record_or_recipient_does_not_stop_the_others(
