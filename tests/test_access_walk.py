@@ -5,6 +5,7 @@ unauthorised answers (must be 0) and server errors (must be 0)."""
 from datetime import UTC, datetime
 
 import pytest
+import requests
 
 from portal.access import ROLES
 from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
@@ -119,10 +120,8 @@ def _expected(role, view, name):
     return 200
 
 
-@pytest.mark.parametrize("role", [None, *ROLES])
-def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, staff, role):
-    from tests.helpers import login
-
+def _records(programs, staff):
+    """One record of each kind, so every URL with an id has something to point at."""
     grievance = submit(
         programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
     )
@@ -142,7 +141,7 @@ def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, s
     upload = ImportRun(
         program=programs["ct-dental"], file_name="log.csv", status="done", created_at=event.at
     ).save()
-    ids = {
+    return {
         "grievance": grievance.pk,
         "program": programs["ct-dental"].pk,
         "user": staff["csr"].pk,
@@ -152,7 +151,13 @@ def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, s
         "audit": event.pk,
         "import": upload.pk,
     }
-    import requests
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, staff, role):
+    from tests.helpers import login
+
+    ids = _records(programs, staff)
 
     session = (
         login(live_server, f"{role}@staff.test", "correct horse battery")
@@ -204,3 +209,61 @@ def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, s
         assert AuditEvent.objects(action="denied").count() == sum(
             1 for _u, v, n in _urls(app, ids) if _expected(role, v, n) == 403
         ) + sum(1 for _u, e in posts if not _may_post(role, e) and e != "auth.code")
+
+
+COMPLAINT = {
+    "program": "ct-dental",
+    "filed_by": "member",
+    "member_name": "Pat Member",
+    "age_group": "adult",
+    "phone": "860-555-0100",
+    "description": "The instruments did not look clean.",
+    "consent": "y",
+}
+
+
+def _stored(ids):
+    """What a refused request must leave untouched: every collection's size and the record."""
+    from mongoengine import Document
+
+    from portal import models
+
+    sizes = {
+        name: model.objects.count()
+        for name, model in vars(models).items()
+        if isinstance(model, type)
+        and issubclass(model, Document)
+        and not model._meta.get("abstract")
+    }
+    return sizes, models.Grievance.objects.get(pk=ids["grievance"]).to_mongo().to_dict()
+
+
+@pytest.mark.parametrize("role", [None, "manager", "admin"])
+def test_every_state_changing_request_needs_a_csrf_token(app, live_server, programs, staff, role):
+    """Every rule that takes POST refuses a request without the token: 400 with a page that
+    says to reload, or, on the public forms, the form again (what was typed kept) with that
+    message; nothing saved."""
+    from tests.helpers import login
+
+    ids = _records(programs, staff)
+    session = (
+        login(live_server, f"{role}@staff.test", "correct horse battery")
+        if role
+        else requests.Session()
+    )
+    before = _stored(ids)
+    wrong = []
+    posts = _post_urls(app, ids)
+    for url, endpoint in posts:
+        public_form = endpoint in ("complaint.form", "complaint.status")
+        data = COMPLAINT if endpoint == "complaint.form" else {"status": "closed"}
+        answer = session.post(f"{live_server}{url}", data=data, allow_redirects=False)
+        if public_form:
+            ok = answer.status_code == 400 and "was open for a long time" in answer.text
+        else:
+            ok = answer.status_code == 400 and "reload it and send it again" in answer.text
+        if not ok:
+            wrong.append((url, answer.status_code))
+    print(f"role {role}: POST without a CSRF token to {len(posts)} URLs, accepted {len(wrong)}")
+    assert wrong == []
+    assert _stored(ids) == before
