@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config
 
@@ -19,6 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance))
     app.config.from_mapping(config.from_environment(instance))
     app.config.update(test_config)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from portal import auth, cli, errors, i18n, limits, runtime, security, store
     from portal.admin import init_admin

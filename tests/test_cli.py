@@ -109,6 +109,15 @@ def test_jobs_run_bad_arguments_get_one_line_answers(app, portal_env):
         assert "Traceback" not in result.stderr
 
 
+def test_bad_deployment_settings_get_one_line_answers(app, portal_env):
+    hops = run_portal({**portal_env, "PROXY_HOPS": "one"}, "doctor")
+    assert hops.returncode != 0 and "PROXY_HOPS must be a whole number" in hops.stderr
+    lease = run_portal({**portal_env, "SCHEDULER_LEASE_SECONDS": "1"}, "scheduler")
+    assert lease.returncode != 0 and "SCHEDULER_LEASE_SECONDS must be 2 or more" in lease.stderr
+    for result in (hops, lease):
+        assert "Traceback" not in result.stderr
+
+
 def test_doctor_reports_each_part(app, portal_env):
     result = run_portal(portal_env, "doctor")
     assert result.returncode == 0, result.stdout + result.stderr
