@@ -1,4 +1,5 @@
-"""The schedule, as data. `portal scheduler` registers each entry with rq's cron scheduler.
+"""The schedule, as data. `portal scheduler` registers each entry with rq's cron scheduler
+(jobs/scheduler.py: any number of them may run; one leads).
 
 Each entry: job, queue, `cron` or `interval` (seconds), timezone, timeout. Cron expressions
 are read in their entry's timezone, which is UTC: jobs that follow office hours run on an
@@ -39,7 +40,8 @@ SCHEDULE = [
         "timezone": "UTC",
     },
     # Last month's log: recomputed until the 5th, final after it; notices keyed per stage.
-    # An interval job also runs when the scheduler starts, so the page is never empty.
+    # An interval job also runs when the scheduler starts unless it ran within its interval
+    # (rq keeps each job's last enqueue in Redis), so the page is never empty.
     {
         "job": "jobs.tasks.completeness_check",
         "queue": "periodic",

@@ -104,12 +104,14 @@ def worker_command(burst: bool) -> None:
 
 @click.command("scheduler")
 def scheduler_command() -> None:
-    """Run the periodic jobs of jobs/schedule.py with rq's cron scheduler."""
+    """Run the periodic jobs of jobs/schedule.py with rq's cron scheduler; any number may run,
+    one enqueues at a time."""
     import time
 
-    from rq.cron import CronScheduler
+    from flask import current_app
 
     from jobs.schedule import SCHEDULE
+    from jobs.scheduler import LeaderScheduler
     from portal.runtime import runtime
 
     zones = {entry.get("timezone", "UTC") for entry in SCHEDULE if entry.get("cron")}
@@ -120,7 +122,10 @@ def scheduler_command() -> None:
         )
     os.environ["TZ"] = "UTC"  # rq's cron reads expressions in the process's local time
     time.tzset()
-    scheduler = CronScheduler(connection=runtime().redis(start=True))
+    lease = current_app.config["SCHEDULER_LEASE_SECONDS"]
+    if lease < 2:
+        raise click.ClickException("SCHEDULER_LEASE_SECONDS must be 2 or more")
+    scheduler = LeaderScheduler(connection=runtime().redis(start=True), lease_seconds=lease)
     for entry in SCHEDULE:
         module, _, name = entry["job"].rpartition(".")
         func = getattr(__import__(module, fromlist=[name]), name)
