@@ -30,8 +30,26 @@ def _count(name: str, value: str) -> int:
     return int(value)
 
 
+# What every instance of a production deployment must share: its own key and files would
+# split sessions, records and queues between machines.
+PRODUCTION_NEEDS = ("SECRET_KEY", "MONGODB_URI", "REDIS_URL", "SMTP_URL", "PUBLIC_BASE_URL")
+
+
+def _check_production() -> None:
+    missing = [name for name in PRODUCTION_NEEDS if not os.environ.get(name)]
+    if missing:
+        raise SystemExit(
+            f"PORTAL_ENV=production needs {', '.join(missing)} set: every instance must share "
+            "the same key, store, queue and mail server (see deploy/README.md)"
+        )
+    if not os.environ["PUBLIC_BASE_URL"].startswith("https://"):
+        raise SystemExit("PORTAL_ENV=production needs PUBLIC_BASE_URL to start with https://")
+
+
 def from_environment(instance_path: Path) -> dict:
     env = os.environ.get
+    if env("PORTAL_ENV") == "production":
+        _check_production()
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "MONGODB_URI": env("MONGODB_URI") or None,

@@ -114,7 +114,11 @@ def test_bad_deployment_settings_get_one_line_answers(app, portal_env):
     assert hops.returncode != 0 and "PROXY_HOPS must be a whole number" in hops.stderr
     lease = run_portal({**portal_env, "SCHEDULER_LEASE_SECONDS": "1"}, "scheduler")
     assert lease.returncode != 0 and "SCHEDULER_LEASE_SECONDS must be 2 or more" in lease.stderr
-    for result in (hops, lease):
+    bare = {k: v for k, v in portal_env.items() if k not in ("SECRET_KEY", "MONGODB_URI")}
+    production = run_portal({**bare, "PORTAL_ENV": "production"}, "doctor")
+    assert production.returncode != 0
+    assert "PORTAL_ENV=production needs SECRET_KEY, MONGODB_URI set" in production.stderr
+    for result in (hops, lease, production):
         assert "Traceback" not in result.stderr
 
 
