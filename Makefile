@@ -35,13 +35,16 @@ install: $(STAMP) translations
 run: $(STAMP) translations
 	$(BIN)/portal run
 
-# The browser tests drive Debian's Chromium. Install it when missing and we can (root, apt);
-# otherwise those tests fail and say how to install it. They are never skipped.
+# The browser tests drive Debian's Chromium; the deploy tests validate the Caddyfile with
+# Debian's caddy. Install them when missing and we can (root, apt); otherwise those tests
+# fail and say how to install them. They are never skipped.
+CADDY ?= /usr/bin/caddy
+
 browser:
-	@test -x $(CHROMIUM) || { \
-	  echo "Installing Debian's chromium for the browser tests..."; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "Could not install chromium: run 'apt-get install -y chromium' as root."; }
+	@test -x $(CHROMIUM) -a -x $(CADDY) || { \
+	  echo "Installing Debian's chromium and caddy for the browser and deploy tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium caddy \
+	   >/dev/null) || echo "Could not install them: run 'apt-get install -y chromium caddy' as root."; }
 
 test: $(STAMP) translations browser
 	$(BIN)/python -m pytest
