@@ -24,7 +24,10 @@ pytest_plugins = ["tests.browser"]
 # these are read by the app factory, so they are set before any app exists.
 _SCRATCH = Path(tempfile.mkdtemp(prefix="portal-tests-"))
 os.environ["PORTAL_INSTANCE_PATH"] = str(_SCRATCH / "default-instance")
-for _name in ("MONGODB_URI", "REDIS_URL", "SMTP_URL", "SECRET_KEY", "PORTAL_ENV"):
+for _name in (
+    *("MONGODB_URI", "REDIS_URL", "SMTP_URL", "SECRET_KEY", "PORTAL_ENV", "PUBLIC_BASE_URL"),
+    *("PROXY_HOPS", "SCHEDULER_LEASE_SECONDS", "COMPLAINT_RATE_LIMIT", "STATUS_RATE_LIMIT"),
+):
     os.environ.pop(_name, None)
 
 
@@ -37,6 +40,22 @@ def _instance_snapshot() -> dict:
 
 
 _BEFORE = _instance_snapshot()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What the fault, fuzz, access-walk, store and scale-out tests print (their figures),
+    shown for passing tests too, so every run of CI carries them."""
+    printed = [
+        (report.nodeid, report.capstdout.strip())
+        for report in terminalreporter.stats.get("passed", [])
+        if report.when == "call" and report.capstdout.strip()
+    ]
+    if printed:
+        terminalreporter.section("figures")
+        for nodeid, text in printed:
+            terminalreporter.write_line(nodeid)
+            for line in text.splitlines():
+                terminalreporter.write_line(f"    {line}")
 
 
 def pytest_sessionfinish(session, exitstatus):
