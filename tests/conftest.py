@@ -290,7 +290,7 @@ def run_portal(env, *args, timeout=120) -> subprocess.CompletedProcess:
 def _live_server(portal_env):
     """The real app served by waitress (`portal serve`) in its own process, as in production:
     it shares the store with the tests across processes."""
-    import requests
+    from tests.helpers import wait_until_serving
 
     port = free_port()
     # Everything the server prints is kept, so tests can check that logs hold no member data.
@@ -303,15 +303,7 @@ def _live_server(portal_env):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{url}/", timeout=2)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("`portal serve` did not start") from None
-            time.sleep(0.1)
+    wait_until_serving(f"{url}/", process, "`portal serve`")
     yield LiveServer(url, log_path)
     process.terminate()
     process.wait(timeout=15)

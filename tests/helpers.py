@@ -3,8 +3,34 @@
 from __future__ import annotations
 
 import re
+import time
 
 import requests
+
+# What the public form needs and nothing more.
+COMPLAINT = {
+    "program": "ct-dental",
+    "filed_by": "member",
+    "member_name": "Pat Member",
+    "age_group": "adult",
+    "phone": "860-555-0100",
+    "description": "The instruments did not look clean.",
+    "consent": "y",
+}
+
+
+def wait_until_serving(url: str, process, what: str, seconds: float = 60) -> None:
+    """Return once `url` answers; raise if the server process ends or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.1)
+
 
 # Any form's token (prefixed forms name it e.g. 'assign-csrf_token'): one per session.
 _CSRF = re.compile(

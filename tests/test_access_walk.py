@@ -10,7 +10,7 @@ import requests
 from portal.access import ROLES
 from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
 from portal.services.intake import Intake, submit
-from tests.helpers import csrf_token
+from tests.helpers import COMPLAINT, csrf_token
 
 ALL = frozenset(ROLES)
 WORKERS = ALL - {"auditor"}
@@ -209,17 +209,6 @@ def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, s
         assert AuditEvent.objects(action="denied").count() == sum(
             1 for _u, v, n in _urls(app, ids) if _expected(role, v, n) == 403
         ) + sum(1 for _u, e in posts if not _may_post(role, e) and e != "auth.code")
-
-
-COMPLAINT = {
-    "program": "ct-dental",
-    "filed_by": "member",
-    "member_name": "Pat Member",
-    "age_group": "adult",
-    "phone": "860-555-0100",
-    "description": "The instruments did not look clean.",
-    "consent": "y",
-}
 
 
 def _stored(ids):

@@ -18,7 +18,7 @@ from jobs.schedule import SCHEDULE
 from jobs.scheduler import LEASE_KEY
 from portal.models import AuditEvent, Grievance
 from tests.conftest import free_port
-from tests.helpers import csrf_token
+from tests.helpers import COMPLAINT, csrf_token, wait_until_serving
 
 PUBLIC = "grievances.example.org"
 
@@ -34,15 +34,8 @@ def _gunicorn(env, log: Path):
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(base + "/", timeout=2)
-            return process, base
-        except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}") from None
-            time.sleep(0.1)
+    wait_until_serving(f"{base}/", process, f"gunicorn (log: {log})")
+    return process, base
 
 
 class Visitor:
@@ -108,19 +101,7 @@ def two_instances(app, portal_env, tmp_path):
 def _file(visitor, base, extra_headers=None):
     token = csrf_token(visitor.get(base, "/complaint").text)
     return visitor.post(
-        base,
-        "/complaint",
-        {
-            "csrf_token": token,
-            "program": "ct-dental",
-            "filed_by": "member",
-            "member_name": "Pat Member",
-            "age_group": "adult",
-            "phone": "860-555-0100",
-            "description": "The instruments did not look clean.",
-            "consent": "y",
-        },
-        extra_headers,
+        base, "/complaint", {"csrf_token": token, **COMPLAINT}, extra_headers
     ).status_code
 
 
