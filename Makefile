@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint clean browser translations messages bench
+.PHONY: install run test lint clean debian-packages translations messages bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,13 +40,13 @@ run: $(STAMP) translations
 # fail and say how to install them. They are never skipped.
 CADDY ?= /usr/bin/caddy
 
-browser:
+debian-packages:
 	@test -x $(CHROMIUM) -a -x $(CADDY) || { \
 	  echo "Installing Debian's chromium and caddy for the browser and deploy tests..."; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium caddy \
 	   >/dev/null) || echo "Could not install them: run 'apt-get install -y chromium caddy' as root."; }
 
-test: $(STAMP) translations browser
+test: $(STAMP) translations debian-packages
 	$(BIN)/python -m pytest
 
 # Figures, not pass/fail: each a median next to its floor measured in the same run.

@@ -9,6 +9,7 @@ it expires. Whoever leads starts from the last enqueue time of each job that rq 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 
@@ -16,17 +17,16 @@ from redis.exceptions import ConnectionError as RedisDown
 from redis.exceptions import LockError, LockNotOwnedError
 from rq import cron_job_registry
 from rq.cron import CronScheduler
-from rq.exceptions import StopRequested
 
 LEASE_KEY = "portal:scheduler:leader"
 
 
 class LeaderScheduler(CronScheduler):
-    """A CronScheduler that enqueues only while it holds the lease."""
+    """A CronScheduler that enqueues only while it holds the lease. rq's own loop runs it:
+    enqueue what is due, heartbeat, sleep; these overrides add the lease to each step."""
 
     def __init__(self, connection, lease_seconds: float = 60, **kwargs):
         super().__init__(connection, **kwargs)
-        self.lease_seconds = lease_seconds
         # Renew well inside the lease; a standby looks as often.
         self.beat = max(lease_seconds / 4, 0.5)
         self.lease = connection.lock(LEASE_KEY, timeout=lease_seconds, thread_local=False)
@@ -55,32 +55,36 @@ class LeaderScheduler(CronScheduler):
             if last is not None:
                 job.set_enqueue_time(datetime.fromtimestamp(last, UTC))
 
-    def start(self):
-        self.log.info("CronScheduler %s: starting...", self.name)
-        self._install_signal_handlers()
-        self.register_birth()
+    def enqueue_jobs(self):
         try:
-            while True:
-                pause = self.beat
-                try:
-                    if self._take_or_keep_lease():
-                        if self.enqueue_jobs():
-                            self.save()
-                        pause = min(self.calculate_sleep_interval(), self.beat)
-                    self.heartbeat()
-                except RedisDown:
-                    # Redis restarting: nothing can be enqueued anyway; try again shortly
-                    # (the lease, if Redis kept it, is still ours to renew).
-                    self.log.warning("CronScheduler %s: Redis unreachable, retrying", self.name)
-                if pause > 0:
-                    time.sleep(pause)
-        except (KeyboardInterrupt, StopRequested):
-            self.log.info("CronScheduler %s: stop requested", self.name)
-        finally:
-            try:
-                if self.leading:
-                    self.lease.release()
-                self.register_death()
-            except (LockError, RedisDown):
-                pass  # the lease expires by itself; the registry forgets silent schedulers
-            self.log.info("CronScheduler %s: shutdown complete", self.name)
+            if self._take_or_keep_lease():
+                return super().enqueue_jobs()
+        except RedisDown:
+            # Redis restarting: nothing can be enqueued anyway; try again shortly (the
+            # lease, if Redis kept it, is still ours to renew).
+            self.log.warning("CronScheduler %s: Redis unreachable, retrying", self.name)
+        return []
+
+    def calculate_sleep_interval(self) -> float:
+        if not self.leading:
+            return self.beat
+        return min(super().calculate_sleep_interval(), self.beat)
+
+    def heartbeat(self) -> None:
+        # Redis down is said by enqueue_jobs; the registry forgets a silent scheduler.
+        with contextlib.suppress(RedisDown):
+            super().heartbeat()
+
+    def save(self, pipeline=None) -> None:
+        # Between an enqueue and this save Redis may go: the next leader reads the times rq
+        # wrote with each enqueue, so nothing is lost by skipping it.
+        with contextlib.suppress(RedisDown):
+            super().save(pipeline)
+
+    def register_death(self, pipeline=None) -> None:
+        """On the way out (SIGTERM, Ctrl-C), hand the lease over at once."""
+        # If Redis is gone the lease expires by itself and the registry forgets us.
+        with contextlib.suppress(LockError, RedisDown):
+            if self.leading:
+                self.lease.release()
+            super().register_death(pipeline)

@@ -20,8 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance))
     app.config.from_mapping(config.from_environment(instance))
     app.config.update(test_config)
-    if app.config["PROXY_HOPS"]:
-        hops = app.config["PROXY_HOPS"]
+    if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from portal import auth, cli, errors, i18n, limits, runtime, security, store

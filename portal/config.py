@@ -24,7 +24,8 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
-def _count(name: str, value: str) -> int:
+def _whole(name: str, default: str) -> int:
+    value = os.environ.get(name, default)
     if not value.strip().isdigit():
         raise SystemExit(f"{name} must be a whole number of 0 or more, not {value!r}")
     return int(value)
@@ -63,10 +64,9 @@ def from_environment(instance_path: Path) -> dict:
         "ADMIN_TOTP_REQUIRED": env("ADMIN_TOTP_REQUIRED", "1") != "0",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # Served over HTTPS (production, or a public address that says so): the cookie
-        # never travels in clear.
-        "SESSION_COOKIE_SECURE": env("PORTAL_ENV") == "production"
-        or env("PUBLIC_BASE_URL", "").startswith("https://"),
+        # Served over HTTPS (as production must be, checked above): the cookie never
+        # travels in clear.
+        "SESSION_COOKIE_SECURE": env("PUBLIC_BASE_URL", "").startswith("https://"),
         "REMEMBER_COOKIE_DURATION": 0,
         "PERMANENT_SESSION_LIFETIME": 30 * 60,
         "WTF_CSRF_TIME_LIMIT": 3600,
@@ -78,10 +78,8 @@ def from_environment(instance_path: Path) -> dict:
         "STATUS_RATE_LIMIT": env("STATUS_RATE_LIMIT", "60 per hour"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host to trust;
         # 0 (the default) trusts none, so a client cannot claim another address.
-        "PROXY_HOPS": _count("PROXY_HOPS", env("PROXY_HOPS", "0")),
+        "PROXY_HOPS": _whole("PROXY_HOPS", "0"),
         # With several `portal scheduler` processes one holds this lease and enqueues; a
         # standby takes over within it when the leader dies without handing over.
-        "SCHEDULER_LEASE_SECONDS": _count(
-            "SCHEDULER_LEASE_SECONDS", env("SCHEDULER_LEASE_SECONDS", "60")
-        ),
+        "SCHEDULER_LEASE_SECONDS": _whole("SCHEDULER_LEASE_SECONDS", "60"),
     }

@@ -10,7 +10,7 @@ import requests
 from portal.access import ROLES
 from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
 from portal.services.intake import Intake, submit
-from tests.helpers import COMPLAINT, csrf_token
+from tests.helpers import COMPLAINT, csrf_token, login
 
 ALL = frozenset(ROLES)
 WORKERS = ALL - {"auditor"}
@@ -153,17 +153,17 @@ def _records(programs, staff):
     }
 
 
+def _session(live_server, role) -> requests.Session:
+    """Signed in as the role's test account; anonymous for None."""
+    if role is None:
+        return requests.Session()
+    return login(live_server, f"{role}@staff.test", "correct horse battery")
+
+
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, staff, role):
-    from tests.helpers import login
-
     ids = _records(programs, staff)
-
-    session = (
-        login(live_server, f"{role}@staff.test", "correct horse battery")
-        if role
-        else (requests.Session())
-    )
+    session = _session(live_server, role)
     wrong = []
     for url, view, name in _urls(app, ids):
         if view not in TABLE:
@@ -213,18 +213,10 @@ def test_every_admin_url_answers_as_the_table_says(app, live_server, programs, s
 
 def _stored(ids):
     """What a refused request must leave untouched: every collection's size and the record."""
-    from mongoengine import Document
+    from portal.models import ALL_DOCUMENTS, Grievance
 
-    from portal import models
-
-    sizes = {
-        name: model.objects.count()
-        for name, model in vars(models).items()
-        if isinstance(model, type)
-        and issubclass(model, Document)
-        and not model._meta.get("abstract")
-    }
-    return sizes, models.Grievance.objects.get(pk=ids["grievance"]).to_mongo().to_dict()
+    sizes = {model.__name__: model.objects.count() for model in ALL_DOCUMENTS}
+    return sizes, Grievance.objects.get(pk=ids["grievance"]).to_mongo().to_dict()
 
 
 @pytest.mark.parametrize("role", [None, "manager", "admin"])
@@ -232,14 +224,8 @@ def test_every_state_changing_request_needs_a_csrf_token(app, live_server, progr
     """Every rule that takes POST refuses a request without the token: 400 with a page that
     says to reload, or, on the public forms, the form again (what was typed kept) with that
     message; nothing saved."""
-    from tests.helpers import login
-
     ids = _records(programs, staff)
-    session = (
-        login(live_server, f"{role}@staff.test", "correct horse battery")
-        if role
-        else requests.Session()
-    )
+    session = _session(live_server, role)
     before = _stored(ids)
     wrong = []
     posts = _post_urls(app, ids)
