@@ -84,7 +84,14 @@ def serve_command(host: str, port: int, threads: int) -> None:
     if not port_is_free(host, port):
         raise click.ClickException(f"port {port} on {host} is in use; choose another with --port")
     waitress.serve(
-        current_app._get_current_object(), host=host, port=port, threads=threads, ident="portal"
+        current_app._get_current_object(),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="portal",
+        # Waitress drops X-Forwarded-* unless told otherwise; with PROXY_HOPS the app's
+        # ProxyFix reads them, as it does under gunicorn.
+        clear_untrusted_proxy_headers=not current_app.config["PROXY_HOPS"],
     )
 
 

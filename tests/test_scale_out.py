@@ -23,18 +23,25 @@ from tests.helpers import COMPLAINT, csrf_token, wait_until_serving
 PUBLIC = "grievances.example.org"
 
 
-def _gunicorn(env, log: Path):
+# The two servers the portal is run with: gunicorn in production, waitress (`portal serve`)
+# under `make run`; both must see the client through the proxy.
+SERVERS = {
+    "gunicorn": lambda port: (
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads"]
+        + ["2", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    ),
+    "waitress": lambda port: [sys.executable, "-m", "portal", "serve", "--port", str(port)],
+}
+
+
+def _serve(server: str, env, log: Path):
     port = free_port()
     with log.open("a") as out:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2"]
-            + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            SERVERS[server](port), env=env, stdout=out, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
-    wait_until_serving(f"{base}/", process, f"gunicorn (log: {log})")
+    wait_until_serving(f"{base}/", process, f"{server} (log: {log})")
     return process, base
 
 
@@ -91,7 +98,7 @@ def two_instances(app, portal_env, tmp_path):
         "PUBLIC_BASE_URL": f"https://{PUBLIC}",
         "COMPLAINT_RATE_LIMIT": "3 per hour",
     }
-    started = [_gunicorn(env, tmp_path / f"web-{n}.log") for n in (1, 2)]
+    started = [_serve(server, env, tmp_path / f"{server}.log") for server in SERVERS]
     yield [base for _p, base in started]
     for process, _base in started:
         process.terminate()
@@ -108,8 +115,9 @@ def _file(visitor, base, extra_headers=None):
 def test_two_instances_behind_a_proxy_share_sessions_and_limits(two_instances, programs, staff):
     one, two = two_instances
     manager = Visitor("203.0.113.7")
-    page = manager.get(one, "/login")
-    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    for base in (two, one):
+        page = manager.get(base, "/login")
+        assert page.headers["Strict-Transport-Security"].startswith("max-age="), base
     signed_in = manager.post(
         two,
         "/login",
@@ -136,7 +144,8 @@ def test_two_instances_behind_a_proxy_share_sessions_and_limits(two_instances, p
     spoofed = _file(member, one, {"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
     other = _file(Visitor("203.0.113.10"), two)
     print(
-        f"2 instances x 2 workers: signed-in pages served {answers.count(200)}/8 alternating, "
+        f"gunicorn (2 workers) and waitress behind one proxy: signed-in pages served "
+        f"{answers.count(200)}/8 alternating, "
         f"complaints {filed} then over the limit {over}, spoofed {spoofed}, another client "
         f"{other}"
     )
