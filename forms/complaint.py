@@ -33,6 +33,12 @@ DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
 DATE_MESSAGE = _l("Please enter the date as month/day/year, e.g. 03/25/1980.")
 
 
+def _no_blank_choice(value):
+    """A choice of only spaces is no choice. Optional() stops on it and clears the "not a
+    valid choice" error first, so without this " " would pass and reach the record."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def optional_date(label) -> DateField:
     """A date a member may leave empty, typed as the browser sends it or as 03/25/1980."""
     return DateField(
@@ -82,6 +88,7 @@ class ComplaintForm(FlaskForm):
     age_group = RadioField(
         _l("If you prefer not to give the date of birth: is the member"),
         choices=[SelectChoice("adult", _l("an adult")), SelectChoice("child", _l("a child"))],
+        filters=[_no_blank_choice],
         validators=[Optional()],
     )
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=40), PHONE])
@@ -100,6 +107,7 @@ class ComplaintForm(FlaskForm):
         _l("How should we contact you?"),
         choices=[SelectChoice("phone", _l("By phone")), SelectChoice("e-mail", _l("By e-mail"))],
         default="phone",
+        filters=[_no_blank_choice],
         validators=[Optional()],
     )
     contact_times = StringField(

@@ -18,7 +18,8 @@ from portal.queue import QUEUES
 
 def _error_kind(job: Job) -> str:
     """The exception's class only: its message can echo an address or member text."""
-    info = (job.exc_info or "").strip().splitlines()
+    result = job.latest_result()  # rq 3 keeps the traceback on the result (exc_info is going)
+    info = ((result.exc_string if result else None) or "").strip().splitlines()
     last = info[-1] if info else ""
     return last.split(":", 1)[0][:80] or "unknown"
 
