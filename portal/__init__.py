@@ -20,6 +20,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance))
     app.config.from_mapping(config.from_environment(instance))
     app.config.update(test_config)
+    if app.config.get("CHEAP_PASSWORD_HASHING"):
+        # Only a test's own config may ask for it; the environment never can.
+        if not app.testing:
+            raise RuntimeError("CHEAP_PASSWORD_HASHING is for tests (TESTING) only")
+        from portal.models.user import use_cheapest_hashing
+
+        use_cheapest_hashing()
     if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,48 @@ def pytest_sessionfinish(session, exitstatus):
         changed = sorted(set(after.items()) ^ set(_BEFORE.items()))[:5]
         print(f"\nthe test run changed the developer's instance folder: {changed}")
         session.exitstatus = 1
+
+
+# The instant every in-process test starts at: the portal's clock (portal.clock) runs from
+# here, so no test depends on the day it runs. PORTAL_TEST_NOW moves it (.ci/run runs the
+# suite a second time near a clock change, with the whole process tree shifted by faketime).
+TEST_NOW = datetime.fromisoformat(os.environ.get("PORTAL_TEST_NOW") or "2026-11-18T15:00:00+00:00")
+if TEST_NOW.tzinfo is None:
+    raise SystemExit("PORTAL_TEST_NOW needs a UTC offset, e.g. 2027-03-12T15:00:00+00:00")
+TEST_NOW = TEST_NOW.astimezone(UTC)
+
+
+class Clock:
+    """The portal's clock as a test sees it: where it reads, and moving it."""
+
+    def now(self) -> datetime:
+        from portal.clock import utcnow
+
+        return utcnow()
+
+    def set(self, instant: datetime) -> None:
+        from portal import clock
+
+        clock.set_to(instant)
+
+    def move(self, **delta) -> None:
+        from datetime import timedelta
+
+        from portal import clock
+
+        clock.move_by(timedelta(**delta))
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Every test runs the portal's clock from TEST_NOW (subprocesses keep their own)."""
+    from portal import clock as portal_clock
+
+    portal_clock.set_to(TEST_NOW)
+    try:
+        yield Clock()
+    finally:
+        portal_clock.reset()
 
 
 def free_port() -> int:
@@ -200,7 +243,7 @@ def settings(redis_server, smtp_server, tmp_path_factory):
 def _app(settings):
     from portal import create_app
 
-    app = create_app({**settings, "TESTING": True})
+    app = create_app({**settings, "TESTING": True, "CHEAP_PASSWORD_HASHING": True})
     yield app
     if settings["MONGODB_URI"]:
         import mongoengine
@@ -222,12 +265,59 @@ def app(_app, redis_server, smtp_server):
         document._get_collection().delete_many({})
     if redis_server.process.poll() is None:
         redis_server.client().flushall()
+    # A test that stopped Redis leaves the limiter counting in memory for a while (it checks
+    # back with a growing pause): those counts go too, as Redis's did.
+    from portal.limits import limiter
+
+    if limiter._fallback_storage is not None:  # no public way to reach the fallback's counts
+        limiter._fallback_storage.reset()
     smtp_server.clear()
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def portal_cli(app):
+    """portal_cli("seed", "programs") runs `portal seed programs` in this process with the
+    test's app (Flask's CLI runner): exit_code, stdout, stderr. An exception the command does
+    not turn into a message fails the test, as a traceback would show to the user."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str):
+        # As `portal` does (FlaskGroup pushes the loaded app's context for every command).
+        with app.app_context():
+            return runner.invoke(args=list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def work_jobs(app):
+    """work_jobs() runs every queued job in this process, as `portal worker --burst` does
+    (rq's SimpleWorker: no fork, so the portal's clock is the test's), and fails the test
+    with a job's traceback if one failed."""
+
+    def work(*, allow_failures: bool = False) -> None:
+        from rq import SimpleWorker
+        from rq.registry import FailedJobRegistry
+
+        from portal.queue import QUEUES
+        from portal.runtime import runtime
+
+        with app.app_context():
+            connection = runtime().redis()
+            worker = SimpleWorker(list(QUEUES), connection=connection)
+            worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+            for name in () if allow_failures else QUEUES:
+                registry = FailedJobRegistry(name, connection=connection)
+                for job_id in registry.get_job_ids():
+                    job = worker.queue_class(name, connection=connection).fetch_job(job_id)
+                    pytest.fail(f"job {job.func_name} failed:\n{job.latest_result().exc_string}")
+
+    return work
 
 
 @pytest.fixture
@@ -240,8 +330,21 @@ def programs(app):
     return {p.slug: p for p in Program.objects}
 
 
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def _password_hash(_app):
+    """One hash of PASSWORD for every test user (argon2's cheapest profile under test)."""
+    from portal.models import User
+
+    user = User()
+    user.set_password(PASSWORD)
+    return user.password_hash
+
+
 @pytest.fixture
-def staff(app):
+def staff(app, _password_hash):
     """One user per role, e-mail ROLE@staff.test, password 'correct horse battery'."""
     from portal.models import ROLES, User
 
@@ -249,10 +352,46 @@ def staff(app):
     for role in ROLES:
         # Exempt from the administrators' second factor, like the demo data; the factor
         # itself has tests of its own.
-        user = User(email=f"{role}@staff.test", name=f"Test {role}", roles=[role], totp_exempt=True)
-        user.set_password("correct horse battery")
+        user = User(
+            email=f"{role}@staff.test",
+            name=f"Test {role}",
+            roles=[role],
+            totp_exempt=True,
+            password_hash=_password_hash,
+        )
         users[role] = user.save()
     return users
+
+
+@pytest.fixture
+def sign_in(app, staff):
+    """sign_in("manager") is a test client signed in as that role's user, as the sign-in page
+    leaves a session, without the password round trip (the sign-in tests make that)."""
+
+    def signed_in(role: str):
+        from portal.clock import utcnow
+
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(staff[role].pk)
+            session["_fresh"] = True
+            session["login_at"] = session["seen_at"] = utcnow().timestamp()
+            session.permanent = True
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def many_complaints(app):
+    """The public form's per-address limit raised for tests that file many from one address
+    (the limit has tests of its own)."""
+    before = app.config["COMPLAINT_RATE_LIMIT"]
+    app.config["COMPLAINT_RATE_LIMIT"] = "100000 per hour"
+    try:
+        yield
+    finally:
+        app.config["COMPLAINT_RATE_LIMIT"] = before
 
 
 @pytest.fixture(scope="session")

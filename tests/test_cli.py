@@ -1,4 +1,5 @@
-"""The `portal` command as a user runs it, in a subprocess against the test's stores."""
+"""The `portal` command as a user runs it: in this process with Flask's CLI runner against the
+test's stores, and in a subprocess where the process's own start is what is tested."""
 
 import json
 from datetime import UTC, datetime
@@ -9,11 +10,11 @@ from portal.services.intake import Intake, submit
 from tests.conftest import run_portal
 
 
-def test_seed_programs_and_demo_are_idempotent(app, portal_env):
-    first = run_portal(portal_env, "seed", "programs")
-    assert first.returncode == 0, first.stderr
+def test_seed_programs_and_demo_are_idempotent(app, portal_cli):
+    first = portal_cli("seed", "programs")
+    assert first.exit_code == 0, first.stderr
     assert "4 created" in first.stdout
-    assert "0 created, 4 already there" in run_portal(portal_env, "seed", "programs").stdout
+    assert "0 created, 4 already there" in portal_cli("seed", "programs").stdout
     assert sorted(Program.objects.scalar("slug")) == [
         "co-cma",
         "ct-dental",
@@ -21,14 +22,12 @@ def test_seed_programs_and_demo_are_idempotent(app, portal_env):
         "md-hmo",
     ]
 
-    env = {k: v for k, v in portal_env.items() if k != "MONGODB_URI"}
-    if "MONGODB_URI" in portal_env:
-        env["MONGODB_URI"] = portal_env["MONGODB_URI"]
-        assert run_portal(env, "seed", "demo").returncode != 0
-        demo = run_portal(env, "seed", "demo", "--force", "--records", "60")
-    else:
-        demo = run_portal(env, "seed", "demo", "--records", "60")
-    assert demo.returncode == 0, demo.stderr
+    # Against TEST_MONGODB_URI the demo needs --force, as against any MongoDB.
+    force = ["--force"] if app.config["MONGODB_URI"] else []
+    if force:
+        assert portal_cli("seed", "demo").exit_code != 0
+    demo = portal_cli("seed", "demo", "--records", "60", *force)
+    assert demo.exit_code == 0, demo.stderr
     assert Grievance.objects.count() == 60
     roles = {u.email.split("@")[0] for u in User.objects(email__endswith="@demo.example")}
     assert roles == {
@@ -45,23 +44,21 @@ def test_seed_programs_and_demo_are_idempotent(app, portal_env):
     statuses = set(Grievance.objects.distinct("status"))
     assert {"received", "resolved"} <= statuses
     assert Grievance.objects(overdue=True).count() > 0
-    again = run_portal(
-        env, "seed", "demo", "--records", "60", *(["--force"] if "MONGODB_URI" in env else [])
-    )
+    again = portal_cli("seed", "demo", "--records", "60", *force)
     assert "already loaded" in again.stdout
     assert Grievance.objects.count() == 60
 
 
-def test_seed_demo_refuses_a_production_store_unless_forced(app, portal_env):
-    env = {**portal_env, "MONGODB_URI": "mongodb://127.0.0.1:1/never"}
-    result = run_portal(env, "seed", "demo")
+def test_seed_demo_refuses_a_production_store_unless_forced(app, portal_cli, monkeypatch):
+    monkeypatch.setitem(app.config, "MONGODB_URI", "mongodb://127.0.0.1:1/never")
+    result = portal_cli("seed", "demo")
     # The store is not reached either way; the refusal comes first and says why.
-    assert result.returncode != 0
+    assert result.exit_code != 0
     assert "MONGODB_URI is set" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_jobs_run_completeness_json(app, portal_env, programs, staff):
+def test_jobs_run_completeness_json(portal_cli, programs, staff):
     received = datetime(2026, 10, 14, 15, tzinfo=UTC)
     complete = submit(
         programs["ct-dental"],
@@ -71,8 +68,8 @@ def test_jobs_run_completeness_json(app, portal_env, programs, staff):
     lacking = submit(programs["ct-dental"], Intake(description="y"), received)
     assign(complete, staff["csr"], by=staff["manager"], now=received)
     staff["csr"].update(set__manager=staff["manager"])
-    result = run_portal(portal_env, "jobs", "run", "completeness", "--month", "2026-10", "--json")
-    assert result.returncode == 0, result.stderr
+    result = portal_cli("jobs", "run", "completeness", "--month", "2026-10", "--json")
+    assert result.exit_code == 0, result.stderr
     answer = json.loads(result.stdout)
     assert {k: answer[k] for k in ("month", "managers", "checked", "incomplete")} == {
         "month": "2026-10",
@@ -100,20 +97,22 @@ def test_jobs_run_completeness_json(app, portal_env, programs, staff):
     assert by_manager.checked == 1 and by_manager.incomplete == []
 
 
-def test_jobs_run_bad_arguments_get_one_line_answers(app, portal_env):
-    unknown = run_portal(portal_env, "jobs", "run", "nope")
-    assert unknown.returncode == 2 and "unknown job 'nope'" in unknown.stderr
-    naive = run_portal(portal_env, "jobs", "run", "overdue", "--now", "2026-11-23T09:00")
-    assert naive.returncode == 2 and "ISO 8601 with an offset" in naive.stderr
+def test_jobs_run_bad_arguments_get_one_line_answers(portal_cli):
+    unknown = portal_cli("jobs", "run", "nope")
+    assert unknown.exit_code == 2 and "unknown job 'nope'" in unknown.stderr
+    naive = portal_cli("jobs", "run", "overdue", "--now", "2026-11-23T09:00")
+    assert naive.exit_code == 2 and "ISO 8601 with an offset" in naive.stderr
     for result in (unknown, naive):
         assert "Traceback" not in result.stderr
 
 
-def test_bad_deployment_settings_get_one_line_answers(app, portal_env):
+def test_bad_deployment_settings_get_one_line_answers(app, portal_env, portal_cli, monkeypatch):
+    # Read as the process starts, before any app exists: a subprocess each.
     hops = run_portal({**portal_env, "PROXY_HOPS": "one"}, "doctor")
     assert hops.returncode != 0 and "PROXY_HOPS must be a whole number" in hops.stderr
-    lease = run_portal({**portal_env, "SCHEDULER_LEASE_SECONDS": "1"}, "scheduler")
-    assert lease.returncode != 0 and "SCHEDULER_LEASE_SECONDS must be 2 or more" in lease.stderr
+    monkeypatch.setitem(app.config, "SCHEDULER_LEASE_SECONDS", 1)
+    lease = portal_cli("scheduler")
+    assert lease.exit_code != 0 and "SCHEDULER_LEASE_SECONDS must be 2 or more" in lease.stderr
     bare = {k: v for k, v in portal_env.items() if k not in ("SECRET_KEY", "MONGODB_URI")}
     production = run_portal({**bare, "PORTAL_ENV": "production"}, "doctor")
     assert production.returncode != 0
@@ -122,14 +121,19 @@ def test_bad_deployment_settings_get_one_line_answers(app, portal_env):
         assert "Traceback" not in result.stderr
 
 
-def test_doctor_reports_each_part(app, portal_env):
-    result = run_portal(portal_env, "doctor")
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_doctor_reports_each_part(app, portal_cli, monkeypatch):
+    from portal import mail
+
+    result = portal_cli("doctor")
+    assert result.exit_code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["store", "queue", "mail"]
     assert all(line.endswith(": ok") for line in lines)
-    down = run_portal({**portal_env, "SMTP_URL": "smtp://127.0.0.1:1"}, "doctor")
-    assert down.returncode == 1
+    # As started with SMTP_URL=smtp://127.0.0.1:1, where nothing listens.
+    nowhere = mail.transport_for("smtp://127.0.0.1:1", None)
+    monkeypatch.setattr(app.extensions["portal"], "transport", nowhere)
+    down = portal_cli("doctor")
+    assert down.exit_code == 1
     assert "mail" in down.stdout and "NOT ANSWERING" in down.stdout
 
 
@@ -154,7 +158,7 @@ def test_tests_leave_the_developer_instance_alone(app):
     assert Path(app.instance_path).resolve() != (Path.cwd() / "instance").resolve()
 
 
-def test_a_busy_port_gets_a_clear_answer(app, portal_env):
+def test_a_busy_port_gets_a_clear_answer(portal_cli):
     import socket
 
     with socket.socket() as sock:
@@ -162,15 +166,14 @@ def test_a_busy_port_gets_a_clear_answer(app, portal_env):
         sock.listen()
         port = sock.getsockname()[1]
         for command in (("serve", "--port", str(port)), ("run", "--port", str(port))):
-            result = run_portal(portal_env, *command, timeout=60)
-            assert result.returncode == 1, command
+            result = portal_cli(*command)
+            assert result.exit_code == 1, command
             assert "in use" in result.stderr
             assert "Traceback" not in result.stderr
 
 
-def test_portal_due_explains_and_answers_json(app, portal_env, programs):
-    result = run_portal(
-        portal_env,
+def test_portal_due_explains_and_answers_json(portal_cli, programs):
+    result = portal_cli(
         "due",
         "--program",
         "ia-escalations",
@@ -179,15 +182,14 @@ def test_portal_due_explains_and_answers_json(app, portal_env, programs):
         "--rule",
         "2 business days",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     # Thanksgiving and Iowa's Friday-after closure are skipped.
     assert lines[0] == "2026-12-02T17:00:00-06:00"
     assert any("Thanksgiving Day (holiday)" in line for line in lines)
     assert any("office closure" in line for line in lines)
     as_json = json.loads(
-        run_portal(
-            portal_env,
+        portal_cli(
             "due",
             "--program",
             "co-cma",
@@ -203,11 +205,10 @@ def test_portal_due_explains_and_answers_json(app, portal_env, programs):
     assert as_json["steps"][-1].startswith("Due Mon 2026-03-09 08:30 MDT")
 
 
-def test_portal_due_answers_every_rule_in_the_seed_programs(app, portal_env, programs):
+def test_portal_due_answers_every_rule_in_the_seed_programs(portal_cli, programs):
     for program in programs.values():
         for rule in {r.rule for r in program.clock_rules}:
-            result = run_portal(
-                portal_env,
+            result = portal_cli(
                 "due",
                 "--program",
                 program.slug,
@@ -217,11 +218,11 @@ def test_portal_due_answers_every_rule_in_the_seed_programs(app, portal_env, pro
                 rule,
                 "--json",
             )
-            assert result.returncode == 0, (program.slug, rule, result.stderr)
+            assert result.exit_code == 0, (program.slug, rule, result.stderr)
             assert json.loads(result.stdout)["due"]
 
 
-def test_portal_due_refuses_bad_input_in_one_line(app, portal_env, programs):
+def test_portal_due_refuses_bad_input_in_one_line(portal_cli, programs):
     for args, message in [
         (
             ("--program", "nope", "--received", "2026-11-25", "--rule", "1 business day"),
@@ -236,12 +237,12 @@ def test_portal_due_refuses_bad_input_in_one_line(app, portal_env, programs):
             "cannot read the rule '3 fortnights'",
         ),
     ]:
-        result = run_portal(portal_env, "due", *args)
-        assert result.returncode == 2
+        result = portal_cli("due", *args)
+        assert result.exit_code == 2
         assert result.stderr.strip().count("\n") == 0 and message in result.stderr
 
 
-def test_the_schedule_is_data_every_job_can_run_by_hand(app, portal_env):
+def test_the_schedule_is_data_every_job_can_run_by_hand(portal_cli):
     from jobs.schedule import SCHEDULE
     from jobs.tasks import JOBS
 
@@ -252,7 +253,7 @@ def test_the_schedule_is_data_every_job_can_run_by_hand(app, portal_env):
         module, _, name = entry["job"].rpartition(".")
         func = getattr(__import__(module, fromlist=[name]), name)
         assert func in JOBS.values(), f"{name} cannot be run by hand"
-    result = run_portal(portal_env, "jobs", "run", "daily-report", "--now", "yesterday")
-    assert result.returncode == 2 and "ISO 8601" in result.stderr
-    result = run_portal(portal_env, "jobs", "run", "nightly")
-    assert result.returncode == 2 and "quarterly-reminders" in result.stderr
+    result = portal_cli("jobs", "run", "daily-report", "--now", "yesterday")
+    assert result.exit_code == 2 and "ISO 8601" in result.stderr
+    result = portal_cli("jobs", "run", "nightly")
+    assert result.exit_code == 2 and "quarterly-reminders" in result.stderr

@@ -7,15 +7,16 @@ from rq import Queue
 
 from portal.models import Grievance, User
 from portal.services.grievances import assign
+from portal.services.staffmail import active_programs, home_calendar
 from tests.conftest import run_portal
-from tests.helpers import file_complaint, login
+from tests.helpers import live_file_complaint, live_login
 
 MEMBER_NAME = "Canary Zebediah Quill"
 
 
 def test_complaint_to_digest(live_server, programs, staff, portal_env, redis_server, smtp_server):
     # A member files a complaint through the public form, over HTTP.
-    response, _ = file_complaint(live_server, member_name=MEMBER_NAME)
+    response, _ = live_file_complaint(live_server, member_name=MEMBER_NAME)
     assert response.status_code == 200
     reference = re.search(r"G-\d{4}-\d{6}", response.text).group(0)
     grievance = Grievance.objects.get(reference=reference)
@@ -24,15 +25,18 @@ def test_complaint_to_digest(live_server, programs, staff, portal_env, redis_ser
     assert {c.name for c in grievance.clocks} >= {"acknowledgment", "resolution"}
 
     # A manager signs in and finds it in the admin list by its reference.
-    manager = login(live_server, "manager@staff.test", "correct horse battery")
+    manager = live_login(live_server, "manager@staff.test", "correct horse battery")
     listing = manager.get(f"{live_server}/admin/grievance/", params={"search": reference})
     assert listing.status_code == 200
     assert reference in listing.text
     csr = staff["csr"]
     assign(grievance, csr, by=staff["manager"], now=grievance.received_at)
 
-    # Time passes (a frozen clock, 100 days on): the jobs run on a real worker.
-    later = (grievance.received_at + timedelta(days=100)).isoformat()
+    # Time passes (a frozen clock, 100 days on, half an hour after the CSR's office opens,
+    # when digests go out): the jobs run on a real worker.
+    office = home_calendar(csr, active_programs())
+    opening = office.next_opening(grievance.received_at + timedelta(days=100))
+    later = (opening + timedelta(minutes=30)).isoformat()
     connection = redis_server.client()
     Queue("periodic", connection=connection).enqueue("jobs.tasks.overdue", now=later)
     result = run_portal(portal_env, "worker", "--burst")

@@ -12,8 +12,7 @@ import openpyxl
 from portal.models import AuditEvent, CompletenessResult, Grievance
 from portal.services.grievances import resolve
 from portal.services.intake import Intake, submit
-from tests.conftest import run_portal
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token
 
 HEADER = [
     "Reference",
@@ -89,18 +88,23 @@ def _csv(rows, header=HEADER) -> bytes:
     return out.getvalue().encode()
 
 
-def _import(portal_env, path, *args):
-    return run_portal(portal_env, "import", str(path), "--program", "ct-dental", *args)
+def _upload(content: bytes):
+    """A file field as the browser sends it."""
+    return (io.BytesIO(content), "log.csv", "text/csv")
 
 
-def test_a_good_file_comes_in_whole_and_twice_adds_nothing(app, programs, portal_env, tmp_path):
+def _import(portal_cli, path, *args):
+    return portal_cli("import", str(path), "--program", "ct-dental", *args)
+
+
+def test_a_good_file_comes_in_whole_and_twice_adds_nothing(app, programs, portal_cli, tmp_path):
     path = tmp_path / "log.csv"
     path.write_bytes(_csv(GOOD))
-    dry = _import(portal_env, path, "--dry-run")
-    assert dry.returncode == 0 and "would import 3" in dry.stdout, dry.stdout + dry.stderr
+    dry = _import(portal_cli, path, "--dry-run")
+    assert dry.exit_code == 0 and "would import 3" in dry.stdout, dry.stdout + dry.stderr
     assert Grievance.objects.count() == 0
-    first = _import(portal_env, path)
-    assert first.returncode == 0, first.stderr
+    first = _import(portal_cli, path)
+    assert first.exit_code == 0, first.stderr
     assert "3 rows checked: imported 3, 0 already there" in first.stdout
     assert "checking" in first.stderr or "preparing" in first.stderr or first.stderr == ""
     old1 = Grievance.objects.get(reference="OLD-1")
@@ -113,21 +117,21 @@ def test_a_good_file_comes_in_whole_and_twice_adds_nothing(app, programs, portal
     assert old2.caller.name == "Kim Chan" and old2.substantiated is True
     new = Grievance.objects.get(reference__startswith="G-2026-")
     assert new.history[0].action == "imported"
-    again = _import(portal_env, path, "--json")
+    again = _import(portal_cli, path, "--json")
     report = json.loads(again.stdout)
     assert report["imported"] == 0 and report["already_there"] == 3
     assert report["ignored_columns"] == ["notes_from_2019"]
     assert Grievance.objects(reference__in=["OLD-1", "OLD-2"]).count() == 2
     assert AuditEvent.objects(action="import").count() == 2
     # The incomplete row is the completeness check's business, not the import's.
-    run_portal(portal_env, "jobs", "run", "completeness", "--month", "2026-07")
+    assert portal_cli("jobs", "run", "completeness", "--month", "2026-07").exit_code == 0
     (result,) = CompletenessResult.objects(month="2026-07")
     assert [i.missing for i in result.incomplete] == [
         ["type", "description", "member_name or member_id"]
     ]
 
 
-def test_a_file_with_bad_rows_imports_nothing_and_names_them(app, programs, portal_env, tmp_path):
+def test_a_file_with_bad_rows_imports_nothing_and_names_them(app, programs, portal_cli, tmp_path):
     bad = [
         GOOD[0],
         [
@@ -173,8 +177,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_them(app, programs, port
     ]
     path = tmp_path / "bad.csv"
     path.write_bytes(_csv(bad))
-    result = _import(portal_env, path, "--json")
-    assert result.returncode == 1
+    result = _import(portal_cli, path, "--json")
+    assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert not report["ok"] and report["imported"] == 0
     named = {(p["row"], p["column"]) for p in report["problems"]}
@@ -195,7 +199,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_them(app, programs, port
     )
     assert "2026-07-14" in reasons["received_at"]
     assert Grievance.objects.count() == 0
-    plain = _import(portal_env, path)
+    plain = _import(portal_cli, path)
     assert "row 3, type: 'Billing' is not one of:" in plain.stderr
     assert "nothing imported" in plain.stderr and "Traceback" not in plain.stderr
     for name, content, message in (
@@ -204,11 +208,11 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_them(app, programs, port
         ("log.csv", b"name,phone\nA,1\n", "no received_at column"),
     ):
         (tmp_path / name).write_bytes(content)
-        answer = _import(portal_env, tmp_path / name)
-        assert answer.returncode == 1 and message in answer.stderr, answer.stderr
+        answer = _import(portal_cli, tmp_path / name)
+        assert answer.exit_code == 1 and message in answer.stderr, answer.stderr
 
 
-def test_export_then_import_gives_the_same_records(app, programs, staff, portal_env, tmp_path):
+def test_export_then_import_gives_the_same_records(app, programs, staff, portal_cli, tmp_path):
     ct = programs["ct-dental"]
     received = datetime(2026, 8, 3, 15, 12, tzinfo=UTC)
     first = submit(
@@ -253,16 +257,16 @@ def test_export_then_import_gives_the_same_records(app, programs, staff, portal_
     before = snapshot()
     for suffix in ("xlsx", "csv"):
         path = tmp_path / f"records.{suffix}"
-        exported = run_portal(portal_env, "export", str(path), "--program", "ct-dental")
-        assert exported.returncode == 0, exported.stderr
+        exported = portal_cli("export", str(path), "--program", "ct-dental")
+        assert exported.exit_code == 0, exported.stderr
         Grievance.objects.delete()  # a test's own throwaway records
-        imported = _import(portal_env, path)
-        assert imported.returncode == 0, imported.stderr
+        imported = _import(portal_cli, path)
+        assert imported.exit_code == 0, imported.stderr
         assert snapshot() == before, suffix
 
 
 def test_ten_thousand_rows_come_in_and_one_bad_row_stops_them_all(
-    app, programs, portal_env, tmp_path
+    app, programs, portal_cli, tmp_path
 ):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -274,7 +278,7 @@ def test_ten_thousand_rows_come_in_and_one_bad_row_stops_them_all(
     bad_path = tmp_path / "bad.xlsx"
     sheet.cell(row=5002, column=4).value = "IV"  # one bad row among them
     book.save(bad_path)
-    refused = _import(portal_env, bad_path, "--json")
+    refused = _import(portal_cli, bad_path, "--json")
     report = json.loads(refused.stdout)
     assert report["rows"] == 10_000 and report["imported"] == 0
     assert report["problems"] == [
@@ -286,9 +290,9 @@ def test_ten_thousand_rows_come_in_and_one_bad_row_stops_them_all(
     good_path = tmp_path / "good.xlsx"
     book.save(good_path)
     started = time.monotonic()
-    result = _import(portal_env, good_path)
+    result = _import(portal_cli, good_path)
     took = time.monotonic() - started
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.exit_code == 0, result.stderr[-2000:]
     assert "imported 10000" in result.stdout
     assert "preparing" in result.stderr  # the progress bar
     print(f"\n10,000-row XLSX import: {took:.1f} s")
@@ -298,42 +302,40 @@ def test_ten_thousand_rows_come_in_and_one_bad_row_stops_them_all(
     )
 
 
-def test_the_upload_screen_shows_how_far_it_got(live_server, programs, staff, app, portal_env):
-    manager = login(live_server, "manager@staff.test", "correct horse battery")
-    page = manager.get(f"{live_server}/admin/import/")
+def test_the_upload_screen_shows_how_far_it_got(sign_in, programs, work_jobs):
+    manager = sign_in("manager")
+    page = manager.get("/admin/import/")
     assert page.status_code == 200
     token = csrf_token(page.text)
     bad = _csv([GOOD[0], ["OLD-9", "2026-07-15", "Billing"] + [""] * 15])
     # Scripts get the answer in one request, as JSON.
     as_json = manager.post(
-        f"{live_server}/admin/import/?format=json",
-        data={"program": "ct-dental", "csrf_token": token},
-        files={"file": ("log.csv", bad, "text/csv")},
+        "/admin/import/?format=json",
+        data={"program": "ct-dental", "csrf_token": token, "file": _upload(bad)},
     )
-    assert as_json.status_code == 400 and as_json.json()["problems"][0]["row"] == 3
+    assert as_json.status_code == 400 and as_json.json["problems"][0]["row"] == 3
     # People upload, and a worker imports while the page says how far it got.
     queued = manager.post(
-        f"{live_server}/admin/import/",
-        data={"program": "ct-dental", "csrf_token": token},
-        files={"file": ("log.csv", bad, "text/csv")},
+        "/admin/import/",
+        data={"program": "ct-dental", "csrf_token": token, "file": _upload(bad)},
+        follow_redirects=True,
     )
-    assert "/admin/import/run/" in queued.url
+    assert "/admin/import/run/" in queued.request.path
     assert "waiting for a worker" in queued.text and 'http-equiv="refresh"' in queued.text
-    assert run_portal(portal_env, "worker", "--burst").returncode == 0
-    finished = manager.get(queued.url)
+    work_jobs()
+    finished = manager.get(queued.request.path)
     assert finished.status_code == 400 and "Nothing was imported" in finished.text
     assert "<td>3</td><td>type</td>" in finished.text
     good = manager.post(
-        f"{live_server}/admin/import/",
-        data={"program": "ct-dental", "csrf_token": token},
-        files={"file": ("log.csv", _csv(GOOD), "text/csv")},
+        "/admin/import/",
+        data={"program": "ct-dental", "csrf_token": token, "file": _upload(_csv(GOOD))},
+        follow_redirects=True,
     )
-    assert run_portal(portal_env, "worker", "--burst").returncode == 0
-    done = manager.get(good.url)
+    work_jobs()
+    done = manager.get(good.request.path)
     assert done.status_code == 200 and "Imported 3" in done.text
-    assert manager.get(good.url + "?format=json").json()["report"]["imported"] == 3
+    assert manager.get(good.request.path + "?format=json").json["report"]["imported"] == 3
     from portal.models import ImportRun
 
     assert all(run.content is None for run in ImportRun.objects)  # the files are not kept
-    csr = login(live_server, "csr@staff.test", "correct horse battery")
-    assert csr.get(f"{live_server}/admin/import/", allow_redirects=False).status_code == 403
+    assert sign_in("csr").get("/admin/import/").status_code == 403

@@ -21,10 +21,9 @@ from portal.services.clocks import refresh_overdue
 from portal.services.grievances import assign
 from portal.services.intake import Intake, submit
 from tests.conftest import run_portal
-from tests.helpers import csrf_token, file_complaint, login
+from tests.helpers import csrf_token, file_complaint
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
-PASSWORD = "correct horse battery"
 
 
 def figures(name: str, expected: set, smtp_server, **extra) -> dict:
@@ -132,52 +131,45 @@ def test_a_worker_killed_mid_digest_loses_nothing_and_sends_nothing_twice(
 
 
 def test_smtp_refusing_then_recovering(
-    app, programs, staff, redis_server, portal_env, smtp_server, live_server
+    programs, staff, redis_server, portal_cli, work_jobs, smtp_server, sign_in
 ):
     expected = staff_with_overdue_records(programs, 5)
     smtp_server.refusing = True
-    summary = run_portal(portal_env, "jobs", "run", "digest", "--now", NOW.isoformat())
-    assert summary.returncode == 0 and "failed: 5" in summary.stdout, summary.stdout
+    summary = portal_cli("jobs", "run", "digest", "--now", NOW.isoformat())
+    assert summary.exit_code == 0 and "failed: 5" in summary.stdout, summary.stdout
     assert Outbox.objects(status="failed").count() == 5
     # Within the back-off the relay leaves them be: the mail server is not hammered.
-    early = run_portal(
-        portal_env, "jobs", "run", "relay", "--now", (NOW + timedelta(seconds=30)).isoformat()
-    )
+    early = portal_cli("jobs", "run", "relay", "--now", (NOW + timedelta(seconds=30)).isoformat())
     assert "queued: 0" in early.stdout, early.stdout
     # A delivery queued on its own fails too and lands among the failed jobs.
     one = Outbox.objects(status="failed").first()
     Queue("emails", connection=redis_server.client()).enqueue("jobs.tasks.deliver", str(one.pk))
-    burst(portal_env)
+    work_jobs(allow_failures=True)
 
     # The managers see it: the failed mail in the outbox and the failed job, with a retry.
-    manager = login(live_server, "manager@staff.test", PASSWORD)
-    page = manager.get(f"{live_server}/admin/jobs/")
+    manager = sign_in("manager")
+    page = manager.get("/admin/jobs/")
     assert page.status_code == 200
     assert "5 failed (retried with back-off)" in page.text
     assert "jobs.tasks.deliver" in page.text and "SMTPDataError" in page.text
     job_id = re.search(r'name="job_id" value="([^"]+)"', page.text).group(1)
-    director = login(live_server, "director@staff.test", PASSWORD)
+    director = sign_in("director")
     refused = director.post(
-        f"{live_server}/admin/jobs/retry",
-        data={
-            "job_id": job_id,
-            "csrf_token": csrf_token(director.get(f"{live_server}/account/password").text),
-        },
-        allow_redirects=False,
+        "/admin/jobs/retry",
+        data={"job_id": job_id, "csrf_token": csrf_token(director.get("/account/password").text)},
     )
     assert refused.status_code == 403
 
     # The server recovers: the failed job retried from the page, the rest by the relay.
     smtp_server.refusing = False
     retried = manager.post(
-        f"{live_server}/admin/jobs/retry",
+        "/admin/jobs/retry",
         data={"job_id": job_id, "csrf_token": csrf_token(page.text)},
+        follow_redirects=True,
     )
     assert retried.status_code == 200 and "is queued again" in retried.text
-    run_portal(
-        portal_env, "jobs", "run", "relay", "--now", (NOW + timedelta(minutes=2)).isoformat()
-    )
-    burst(portal_env)
+    portal_cli("jobs", "run", "relay", "--now", (NOW + timedelta(minutes=2)).isoformat())
+    work_jobs()
     result = figures("SMTP refusing, then recovering", expected, smtp_server)
     assert result["lost"] == 0 and result["duplicated"] == 0
     from portal.models import AuditEvent
@@ -186,24 +178,32 @@ def test_smtp_refusing_then_recovering(
 
 
 def test_redis_down_the_web_keeps_working_and_work_catches_up(
-    app, programs, staff, redis_server, portal_env, smtp_server, live_server
+    client,
+    programs,
+    staff,
+    redis_server,
+    portal_cli,
+    work_jobs,
+    smtp_server,
+    sign_in,
+    many_complaints,
 ):
     """100 submissions; Redis stops after the 25th and comes back (empty) after the 75th."""
-    manager = login(live_server, "manager@staff.test", PASSWORD)
+    manager = sign_in("manager")
     references, errors = [], 0
     try:
         for n in range(100):
             if n == 25:
                 redis_server.stop()
             if n == 50:
-                assert manager.get(f"{live_server}/admin/").status_code == 200
-                jobs_page = manager.get(f"{live_server}/admin/jobs/")
+                assert manager.get("/admin/").status_code == 200
+                jobs_page = manager.get("/admin/jobs/")
                 assert jobs_page.status_code == 200 and "cannot be reached" in jobs_page.text
-                overdue = run_portal(portal_env, "jobs", "run", "overdue")
-                assert overdue.returncode == 0, overdue.stderr[-2000:]
+                overdue = portal_cli("jobs", "run", "overdue")
+                assert overdue.exit_code == 0, overdue.stderr[-2000:]
             if n == 75:
                 redis_server.start()
-            response, _ = file_complaint(live_server, email=f"member{n}@example.org")
+            response = file_complaint(client, email=f"member{n}@example.org")
             found = re.search(r"G-\d{4}-\d{6}", response.text)
             if response.status_code != 200 or not found:
                 errors += 1
@@ -215,11 +215,11 @@ def test_redis_down_the_web_keeps_working_and_work_catches_up(
     stored = Grievance.objects(reference__in=references).count()
     # What was queued before the outage went with the restarted (empty) Redis: the outbox
     # still has every message, and the relay queues all that are unsent.
-    relay = run_portal(portal_env, "jobs", "run", "relay")
-    assert relay.returncode == 0, relay.stderr[-2000:]
-    burst(portal_env)
-    run_portal(portal_env, "jobs", "run", "relay")  # a second relay finds nothing to do
-    burst(portal_env)
+    relay = portal_cli("jobs", "run", "relay")
+    assert relay.exit_code == 0, relay.stderr[-2000:]
+    work_jobs()
+    portal_cli("jobs", "run", "relay")  # a second relay finds nothing to do
+    work_jobs()
     expected = {f"member{n}@example.org" for n in range(100)}
     result = figures(
         "Redis stopped during 100 submissions", expected, smtp_server, stored=stored, errors=errors
@@ -229,7 +229,7 @@ def test_redis_down_the_web_keeps_working_and_work_catches_up(
 
 
 def test_a_poison_record_or_recipient_does_not_stop_the_others(
-    app, programs, redis_server, portal_env, smtp_server
+    programs, redis_server, work_jobs, smtp_server
 ):
     expected = staff_with_overdue_records(programs, 4)
     poison = sorted(expected)[0]
@@ -245,7 +245,7 @@ def test_a_poison_record_or_recipient_does_not_stop_the_others(
     Queue("periodic", connection=redis_server.client()).enqueue(
         "jobs.tasks.digest", now=NOW.isoformat()
     )
-    burst(portal_env)
+    work_jobs(allow_failures=True)  # the poison recipient's delivery fails, as it should
     from portal.models import JobRun
 
     assert JobRun.objects.get(name="overdue").ok

@@ -1,5 +1,6 @@
-"""The recurring jobs on a real worker, against the embedded store, a real Redis and a real
-SMTP server, on frozen clocks across DST, holidays and month ends."""
+"""The recurring jobs on a real rq worker (in this process, as `portal worker --burst` runs
+them), against the embedded store, a real Redis and a real SMTP server, on frozen clocks
+across DST, holidays and month ends; and the alert through a worker process of its own."""
 
 import subprocess
 import sys
@@ -12,21 +13,18 @@ from portal.models import CompletenessResult, Grievance, JobRun, Outbox
 from portal.services.clocks import refresh_overdue
 from portal.services.grievances import assign, classify
 from portal.services.intake import Intake, submit
-from tests.conftest import run_portal
-from tests.helpers import file_complaint
+from tests.helpers import live_file_complaint
 
 CANARY = "Canary Ottoline Vex"
 
 
-def on_worker(redis_server, portal_env, job: str, now: datetime, **kwargs):
-    """Queue one job with a frozen `now` and let a real worker (`portal worker --burst`) run
-    it; return that job's recorded summary."""
+def on_worker(redis_server, work_jobs, job: str, now: datetime, **kwargs):
+    """Queue one job with a frozen `now` and let a real worker run it (and the mail it
+    queues); return that job's recorded summary."""
     Queue("periodic", connection=redis_server.client()).enqueue(
         f"jobs.tasks.{job}", now=now.isoformat(), **kwargs
     )
-    result = run_portal(portal_env, "worker", "--burst")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    work_jobs()
     name = {"completeness_check": "completeness", "daily_report": "daily-report"}.get(job, job)
     return JobRun.objects.get(name=name.replace("_", "-")).summary
 
@@ -40,7 +38,7 @@ def body(message, kind="plain"):
 
 
 def test_digests_go_out_as_each_office_opens_once_a_day(
-    app, programs, staff, redis_server, portal_env, smtp_server
+    app, programs, staff, redis_server, work_jobs, smtp_server
 ):
     ct, ia = programs["ct-dental"], programs["ia-escalations"]
     csr, liaison, supervisor = staff["csr"], staff["liaison"], staff["supervisor"]
@@ -62,14 +60,14 @@ def test_digests_go_out_as_each_office_opens_once_a_day(
 
     # 7:30 in New York, 6:30 in Iowa: no office has opened.
     assert (
-        on_worker(redis_server, portal_env, "digest", datetime(2026, 11, 25, 12, 30, tzinfo=UTC))[
+        on_worker(redis_server, work_jobs, "digest", datetime(2026, 11, 25, 12, 30, tzinfo=UTC))[
             "digests"
         ]
         == 0
     )
     # 8:30 in New York: Connecticut's staff get theirs; Iowa is not open yet.
     summary = on_worker(
-        redis_server, portal_env, "digest", datetime(2026, 11, 25, 13, 30, tzinfo=UTC)
+        redis_server, work_jobs, "digest", datetime(2026, 11, 25, 13, 30, tzinfo=UTC)
     )
     assert summary["digests"] == 2 and summary["sent"] == 2
     (to_csr,) = mails_to(smtp_server, csr.email)
@@ -81,14 +79,14 @@ def test_digests_go_out_as_each_office_opens_once_a_day(
     assert late.reference in body(to_supervisor, "html")
     # A second run in the same day sends nothing.
     assert (
-        on_worker(redis_server, portal_env, "digest", datetime(2026, 11, 25, 13, 45, tzinfo=UTC))[
+        on_worker(redis_server, work_jobs, "digest", datetime(2026, 11, 25, 13, 45, tzinfo=UTC))[
             "digests"
         ]
         == 0
     )
     # 8:30 in Iowa.
     assert (
-        on_worker(redis_server, portal_env, "digest", datetime(2026, 11, 25, 14, 30, tzinfo=UTC))[
+        on_worker(redis_server, work_jobs, "digest", datetime(2026, 11, 25, 14, 30, tzinfo=UTC))[
             "digests"
         ]
         == 1
@@ -96,13 +94,13 @@ def test_digests_go_out_as_each_office_opens_once_a_day(
     assert len(mails_to(smtp_server, liaison.email)) == 1
     # Thanksgiving: nobody. The day after: Connecticut works, Iowa's office is closed.
     assert (
-        on_worker(redis_server, portal_env, "digest", datetime(2026, 11, 26, 16, tzinfo=UTC))[
+        on_worker(redis_server, work_jobs, "digest", datetime(2026, 11, 26, 16, tzinfo=UTC))[
             "digests"
         ]
         == 0
     )
     assert (
-        on_worker(redis_server, portal_env, "digest", datetime(2026, 11, 27, 16, tzinfo=UTC))[
+        on_worker(redis_server, work_jobs, "digest", datetime(2026, 11, 27, 16, tzinfo=UTC))[
             "digests"
         ]
         == 2
@@ -117,7 +115,7 @@ def test_digests_go_out_as_each_office_opens_once_a_day(
 
 
 def test_the_monthly_log_check_reminds_reports_and_keeps_its_result(
-    app, programs, staff, redis_server, portal_env, smtp_server
+    app, programs, staff, redis_server, work_jobs, smtp_server
 ):
     ct = programs["ct-dental"]
     manager, csr, director = staff["manager"], staff["csr"], staff["director"]
@@ -142,25 +140,25 @@ def test_the_monthly_log_check_reminds_reports_and_keeps_its_result(
 
     # Sunday Nov 1: the first reminders, to the manager and (for the unassigned) the director.
     summary = on_worker(
-        redis_server, portal_env, "completeness_check", datetime(2026, 11, 1, 14, tzinfo=UTC)
+        redis_server, work_jobs, "completeness_check", datetime(2026, 11, 1, 14, tzinfo=UTC)
     )
     assert (summary["month"], summary["checked"], summary["incomplete"]) == ("2026-10", 4, 2)
     assert subjects(manager.email) == ["Complaint log 2026-10: 1 record to complete by the 5th"]
     assert subjects(director.email) == ["Complaint log 2026-10: 1 record to complete by the 5th"]
     assert lacking.reference in body(mails_to(smtp_server, manager.email)[0])
     # Monday: nothing new.
-    on_worker(redis_server, portal_env, "completeness_check", datetime(2026, 11, 2, 14, tzinfo=UTC))
+    on_worker(redis_server, work_jobs, "completeness_check", datetime(2026, 11, 2, 14, tzinfo=UTC))
     assert len(smtp_server.messages) == 2
     # The unassigned record is completed; Wednesday the 4th is the last business day before
     # the 5th: the manager is reminded again, the director has nothing left to do.
     classify(loose, by=manager, now=datetime(2026, 11, 3, 15, tzinfo=UTC), type="Other")
     Grievance.objects(pk=loose.pk).update_one(set__member__name="C")
-    on_worker(redis_server, portal_env, "completeness_check", datetime(2026, 11, 4, 14, tzinfo=UTC))
+    on_worker(redis_server, work_jobs, "completeness_check", datetime(2026, 11, 4, 14, tzinfo=UTC))
     assert len(subjects(manager.email)) == 2
     assert "last business day before the deadline" in body(mails_to(smtp_server, manager.email)[1])
     assert len(subjects(director.email)) == 1
     # Friday the 6th: the deadline has passed. Results, and the director's note.
-    on_worker(redis_server, portal_env, "completeness_check", datetime(2026, 11, 6, 14, tzinfo=UTC))
+    on_worker(redis_server, work_jobs, "completeness_check", datetime(2026, 11, 6, 14, tzinfo=UTC))
     assert (
         subjects(manager.email)[2]
         == "Complaint log 2026-10: 1 of 3 records incomplete at the deadline"
@@ -171,14 +169,14 @@ def test_the_monthly_log_check_reminds_reports_and_keeps_its_result(
     sent = len(smtp_server.messages)
     # Fixed after the deadline: the kept result does not change, and nothing is sent again.
     classify(lacking, by=manager, now=datetime(2026, 11, 6, 15, tzinfo=UTC), type="Other")
-    on_worker(redis_server, portal_env, "completeness_check", datetime(2026, 11, 6, 18, tzinfo=UTC))
+    on_worker(redis_server, work_jobs, "completeness_check", datetime(2026, 11, 6, 18, tzinfo=UTC))
     assert len(smtp_server.messages) == sent
     kept = CompletenessResult.objects.get(month="2026-10", manager_key=str(manager.pk))
     assert kept.final and [i.reference for i in kept.incomplete] == [lacking.reference]
 
 
 def test_daily_report_and_trend_reminders(
-    app, programs, staff, redis_server, portal_env, smtp_server
+    app, programs, staff, redis_server, work_jobs, smtp_server
 ):
     ct = programs["ct-dental"]
     manager, director = staff["manager"], staff["director"]
@@ -187,12 +185,12 @@ def test_daily_report_and_trend_reminders(
     submit(ct, Intake(description="b", level="I"), datetime(2026, 8, 3, 15, tzinfo=UTC))
     refresh_overdue(datetime(2026, 11, 25, 13, tzinfo=UTC))
     summary = on_worker(
-        redis_server, portal_env, "daily_report", datetime(2026, 11, 25, 13, 30, tzinfo=UTC)
+        redis_server, work_jobs, "daily_report", datetime(2026, 11, 25, 13, 30, tzinfo=UTC)
     )
     assert summary["reports"] == 1  # the manager: Connecticut is open at 8:30
     # The director serves every program and follows the first (Colorado): 8:30 in Denver.
     later = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)
-    assert on_worker(redis_server, portal_env, "daily_report", later)["reports"] == 1
+    assert on_worker(redis_server, work_jobs, "daily_report", later)["reports"] == 1
     (report,) = mails_to(smtp_server, manager.email)
     text = body(report)
     assert "Connecticut dental plan" in text and "Colorado" not in text  # the manager's program
@@ -201,7 +199,7 @@ def test_daily_report_and_trend_reminders(
     assert "Open by age: 0-7 days 1, 8-30 days 0, 31-90 days 0, over 90 days 1" in text
     assert "Colorado case management agency" in body(mails_to(smtp_server, director.email)[0])
     assert (
-        on_worker(redis_server, portal_env, "daily_report", datetime(2026, 11, 25, 18, tzinfo=UTC))[
+        on_worker(redis_server, work_jobs, "daily_report", datetime(2026, 11, 25, 18, tzinfo=UTC))[
             "reports"
         ]
         == 0
@@ -211,13 +209,13 @@ def test_daily_report_and_trend_reminders(
     # Colorado's trend analysis is due Jan 15: reminders on Jan 1 (14 days) and Jan 12 (3).
     assert (
         on_worker(
-            redis_server, portal_env, "quarterly_reminders", datetime(2026, 12, 31, 18, tzinfo=UTC)
+            redis_server, work_jobs, "quarterly_reminders", datetime(2026, 12, 31, 18, tzinfo=UTC)
         )["reminders"]
         == 0
     )
     assert (
         on_worker(
-            redis_server, portal_env, "quarterly_reminders", datetime(2027, 1, 1, 18, tzinfo=UTC)
+            redis_server, work_jobs, "quarterly_reminders", datetime(2027, 1, 1, 18, tzinfo=UTC)
         )["reminders"]
         == 1
     )
@@ -229,14 +227,12 @@ def test_daily_report_and_trend_reminders(
     assert mails_to(smtp_server, manager.email) == []  # Colorado is not the manager's program
     assert (
         on_worker(
-            redis_server, portal_env, "quarterly_reminders", datetime(2027, 1, 5, 18, tzinfo=UTC)
+            redis_server, work_jobs, "quarterly_reminders", datetime(2027, 1, 5, 18, tzinfo=UTC)
         )["reminders"]
         == 1
     )
     assert len(smtp_server.messages) == 1  # the same reminder, kept, not sent twice
-    on_worker(
-        redis_server, portal_env, "quarterly_reminders", datetime(2027, 1, 12, 18, tzinfo=UTC)
-    )
+    on_worker(redis_server, work_jobs, "quarterly_reminders", datetime(2027, 1, 12, 18, tzinfo=UTC))
     assert len(smtp_server.messages) == 2
 
 
@@ -252,7 +248,7 @@ def test_a_level_three_alert_reaches_senior_management_within_a_minute(
     try:
         time.sleep(1.0)  # the worker is up, as in production
         started = time.monotonic()
-        response, _ = file_complaint(live_server, description="The dentist hit me.")
+        response, _ = live_file_complaint(live_server, description="The dentist hit me.")
         assert response.status_code == 200
         director = staff["director"].email
         while not mails_to(smtp_server, director) and time.monotonic() - started < 60:

@@ -12,11 +12,9 @@ from portal.domain.reports import Quarter
 from portal.models import AuditEvent, MemberMonths
 from portal.services.intake import Intake, submit
 from portal.services.reports import set_member_months
-from tests.conftest import run_portal
-from tests.helpers import login
+from tests.conftest import PASSWORD
 
 NY = ZoneInfo("America/New_York")
-PASSWORD = "correct horse battery"
 
 # (local New York time received, type, level, adult/child)
 Q3 = [
@@ -76,13 +74,12 @@ EXPECTED_PREVIOUS = {
 }
 
 
-def test_quarterly_report_json_from_the_definition(app, known_quarter, portal_env):
-    result = run_portal(
-        portal_env,
+def test_quarterly_report_json_from_the_definition(known_quarter, portal_cli):
+    result = portal_cli(
         *("report", "quarterly", "--program", "ct-dental", "--quarter", "2026Q3"),
         *("--member-months", "12000", "--format", "json"),
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["quarter"] == "2026Q3" and report["previous_quarter"] == "2026Q2"
     assert report["current"] == EXPECTED
@@ -98,15 +95,14 @@ def test_quarterly_report_json_from_the_definition(app, known_quarter, portal_en
     assert AuditEvent.objects(action="report exported", target="quarterly").count() == 1
 
 
-def test_quarterly_report_xlsx_cells(app, known_quarter, portal_env, tmp_path):
-    set_member_months(known_quarter, Quarter.parse("2026Q3"), 12_000, None, datetime.now(UTC))
+def test_quarterly_report_xlsx_cells(known_quarter, portal_cli, tmp_path, clock):
+    set_member_months(known_quarter, Quarter.parse("2026Q3"), 12_000, None, clock.now())
     out = tmp_path / "q3.xlsx"
-    result = run_portal(
-        portal_env,
+    result = portal_cli(
         *("report", "quarterly", "--program", "ct-dental", "--quarter", "2026Q3"),
         *("--format", "xlsx", "--out", str(out)),
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     sheet = openpyxl.load_workbook(out).active
     cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
     assert cells[0] == [None, "2026Q3", "2026Q2", "Change", "Change %"]
@@ -121,42 +117,44 @@ def test_quarterly_report_xlsx_cells(app, known_quarter, portal_env, tmp_path):
     assert rows["adult"] == [4, 3] and rows["child"] == [2, 1]
 
 
-def test_bad_report_input_gets_one_line(app, programs, portal_env):
+def test_bad_report_input_gets_one_line(programs, portal_cli):
     for args, message in (
         (("--program", "ct-dental", "--quarter", "2026Q5"), "YYYYQn"),
         (("--program", "nowhere", "--quarter", "2026Q3"), "choose from"),
         (("--program", "ct-dental", "--quarter", "2026Q3", "--member-months", "0"), "0"),
     ):
-        result = run_portal(portal_env, "report", "quarterly", *args)
-        assert result.returncode == 2, result.stdout
+        result = portal_cli("report", "quarterly", *args)
+        assert result.exit_code == 2, result.stdout
         assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_report_pages_for_managers_not_for_front_line_staff(live_server, known_quarter, staff):
-    manager = login(live_server, "manager@staff.test", PASSWORD)
-    url = f"{live_server}/admin/reports/quarterly?program=ct-dental&quarter=2026Q3"
+def test_report_pages_for_managers_not_for_front_line_staff(sign_in, known_quarter, staff):
+    manager = sign_in("manager")
+    url = "/admin/reports/quarterly?program=ct-dental&quarter=2026Q3"
     page = manager.get(url)
     assert page.status_code == 200 and "Rate per 1,000 member months" in page.text
     from tests.helpers import csrf_token
 
-    saved = manager.post(url, data={"member_months": "12,000", "csrf_token": csrf_token(page.text)})
+    saved = manager.post(
+        url,
+        data={"member_months": "12,000", "csrf_token": csrf_token(page.text)},
+        follow_redirects=True,
+    )
     assert saved.status_code == 200 and "<td>0.5</td>" in saved.text
     xlsx = manager.get(url + "&format=xlsx")
     assert xlsx.headers["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert manager.get(f"{live_server}/admin/reports/quarterly?quarter=nope").status_code == 400
+    assert manager.get("/admin/reports/quarterly?quarter=nope").status_code == 400
     for name in ("trend", "timeliness", "daily"):
-        answer = manager.get(f"{live_server}/admin/reports/{name}?program=ct-dental&quarter=2026Q3")
+        answer = manager.get(f"/admin/reports/{name}?program=ct-dental&quarter=2026Q3")
         assert answer.status_code == 200, name
-    csr = login(live_server, "csr@staff.test", PASSWORD)
-    assert csr.get(url, allow_redirects=False).status_code == 403
-    auditor = login(live_server, "auditor@staff.test", PASSWORD)
-    universe = auditor.get(
-        f"{live_server}/admin/reports/universe.xlsx?program=ct-dental&quarter=2026Q3"
-    )
+    csr = sign_in("csr")
+    assert csr.get(url).status_code == 403
+    auditor = sign_in("auditor")
+    universe = auditor.get("/admin/reports/universe.xlsx?program=ct-dental&quarter=2026Q3")
     assert universe.status_code == 200
     import io
 
-    sheet = openpyxl.load_workbook(io.BytesIO(universe.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(universe.data)).active
     header = [c.value for c in sheet[1]]
     assert header[:8] == [
         "reference",
@@ -169,13 +167,8 @@ def test_report_pages_for_managers_not_for_front_line_staff(live_server, known_q
         "date_of_resolution",
     ]
     assert sheet.max_row == 7  # the header and Q3's six records
-    supervisor = login(live_server, "supervisor@staff.test", PASSWORD)
-    assert (
-        supervisor.get(
-            f"{live_server}/admin/reports/universe.xlsx", allow_redirects=False
-        ).status_code
-        == 403
-    )
+    supervisor = sign_in("supervisor")
+    assert supervisor.get("/admin/reports/universe.xlsx").status_code == 403
 
 
 def test_the_trend_page_draws_its_charts_and_keeps_what_people_write(
@@ -203,7 +196,7 @@ def test_the_trend_page_draws_its_charts_and_keeps_what_people_write(
     page.close()
 
 
-def test_the_iowa_inquiry_log_keeps_its_excel_columns(live_server, programs, staff):
+def test_the_iowa_inquiry_log_keeps_its_excel_columns(sign_in, programs, staff):
     import io
 
     ia = programs["ia-escalations"]
@@ -220,12 +213,10 @@ def test_the_iowa_inquiry_log_keeps_its_excel_columns(live_server, programs, sta
         ),
         datetime(2026, 8, 4, 15, tzinfo=UTC),
     )
-    manager = login(live_server, "manager@staff.test", PASSWORD)
-    answer = manager.get(
-        f"{live_server}/admin/reports/iowa-log.xlsx?program=ia-escalations&quarter=2026Q3"
-    )
+    manager = sign_in("manager")
+    answer = manager.get("/admin/reports/iowa-log.xlsx?program=ia-escalations&quarter=2026Q3")
     assert answer.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.data)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0] == [
         "date received",

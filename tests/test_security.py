@@ -2,30 +2,20 @@
 
 import csv
 import io
+import logging
 from datetime import UTC, datetime, timedelta
-
-import requests
 
 from portal.models import AuditEvent
 from portal.services.intake import Intake, submit
-from tests.helpers import csrf_token, login
-
-PASSWORD = "correct horse battery"
-
-
-def _failed_login(session, base, email):
-    page = session.get(f"{base}/login")
-    return session.post(
-        f"{base}/login",
-        data={"email": email, "password": "wrong", "csrf_token": csrf_token(page.text)},
-    )
+from tests.conftest import PASSWORD
+from tests.helpers import csrf_token, file_complaint, login
 
 
-def test_sign_ins_and_refusals_are_audited(live_server, staff):
-    session = requests.Session()
-    _failed_login(session, live_server, "csr@staff.test")
-    csr = login(live_server, "csr@staff.test", PASSWORD)
-    assert csr.get(f"{live_server}/admin/user/").status_code == 403
+def test_sign_ins_and_refusals_are_audited(client, staff):
+    assert login(client, "csr@staff.test", "wrong").status_code == 200
+    assert login(client, "csr@staff.test", PASSWORD).status_code == 302
+    csr = client
+    assert csr.get("/admin/user/").status_code == 403
     actions = [(e.action, e.actor_email) for e in AuditEvent.objects.order_by("at")]
     assert actions == [
         ("login failed", "csr@staff.test"),
@@ -36,8 +26,8 @@ def test_sign_ins_and_refusals_are_audited(live_server, staff):
     assert denied.target == "/admin/user/"
 
 
-def test_an_account_is_throttled_after_100_failed_sign_ins_in_an_hour(live_server, staff):
-    now = datetime.now(UTC)
+def test_an_account_is_throttled_after_100_failed_sign_ins_in_an_hour(app, staff, clock):
+    now = clock.now()
     AuditEvent.objects.insert(
         [
             AuditEvent(
@@ -48,19 +38,10 @@ def test_an_account_is_throttled_after_100_failed_sign_ins_in_an_hour(live_serve
             for i in range(100)
         ]
     )
-    session = requests.Session()
-    page = session.get(f"{live_server}/login")
-    blocked = session.post(
-        f"{live_server}/login",
-        data={
-            "email": "manager@staff.test",
-            "password": PASSWORD,
-            "csrf_token": csrf_token(page.text),
-        },
-    )
+    blocked = login(app.test_client(), "manager@staff.test", PASSWORD)
     assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
     # Another account is not affected.
-    login(live_server, "director@staff.test", PASSWORD)
+    assert login(app.test_client(), "director@staff.test", PASSWORD).status_code == 302
 
 
 def test_sessions_end_after_idle_time_and_after_twelve_hours(app, staff):
@@ -81,16 +62,16 @@ def test_sessions_end_after_idle_time_and_after_twelve_hours(app, staff):
         app.config["WTF_CSRF_ENABLED"] = True
 
 
-def test_a_disabled_account_loses_its_session(live_server, staff):
-    session = login(live_server, "csr@staff.test", PASSWORD)
-    assert session.get(f"{live_server}/admin/").status_code == 200
+def test_a_disabled_account_loses_its_session(sign_in, staff):
+    session = sign_in("csr")
+    assert session.get("/admin/").status_code == 200
     staff["csr"].update(set__active=False)
-    answer = session.get(f"{live_server}/admin/", allow_redirects=False)
+    answer = session.get("/admin/")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
 
 
 def test_exports_neutralise_formulas_hide_member_fields_by_role_and_are_audited(
-    live_server, programs, staff
+    sign_in, programs, staff
 ):
     received = datetime(2026, 3, 2, 15, tzinfo=UTC)
     submit(
@@ -100,28 +81,24 @@ def test_exports_neutralise_formulas_hide_member_fields_by_role_and_are_audited(
         ),
         received,
     )
-    manager = login(live_server, "manager@staff.test", PASSWORD)
-    rows = list(
-        csv.reader(io.StringIO(manager.get(f"{live_server}/admin/grievance/export/csv/").text))
-    )
+    manager = sign_in("manager")
+    rows = list(csv.reader(io.StringIO(manager.get("/admin/grievance/export/csv/").text)))
     header, row = rows[0], rows[1]
     record = dict(zip(header, row, strict=True))
     assert record["Description"] == '\'=HYPERLINK("http://evil")'
     assert record["Member.Name"] == "'+Formula Person"
     assert record["Member.Member Id"] == "'@ID1"
 
-    supervisor = login(live_server, "supervisor@staff.test", PASSWORD)
-    header = next(
-        csv.reader(io.StringIO(supervisor.get(f"{live_server}/admin/grievance/export/csv/").text))
-    )
+    supervisor = sign_in("supervisor")
+    header = next(csv.reader(io.StringIO(supervisor.get("/admin/grievance/export/csv/").text)))
     assert "Member.Name" not in header and "Description" not in header
     assert "Reference" in header
 
-    xlsx = manager.get(f"{live_server}/admin/grievance/export/xlsx/")
-    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    xlsx = manager.get("/admin/grievance/export/xlsx/")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 
-    csr = login(live_server, "csr@staff.test", PASSWORD)
-    assert csr.get(f"{live_server}/admin/grievance/export/csv/").status_code == 403
+    csr = sign_in("csr")
+    assert csr.get("/admin/grievance/export/csv/").status_code == 403
     exports = AuditEvent.objects(action="export").order_by("at")
     assert [(e.actor.email, e.detail["format"], e.detail["member_fields"]) for e in exports] == [
         ("manager@staff.test", "csv", True),
@@ -130,9 +107,9 @@ def test_exports_neutralise_formulas_hide_member_fields_by_role_and_are_audited(
     ]
 
 
-def test_search_terms_stay_out_of_the_audit_trail(live_server, programs, staff):
-    manager = login(live_server, "manager@staff.test", PASSWORD)
-    manager.get(f"{live_server}/admin/grievance/export/csv/", params={"search": "Jane Doe"})
+def test_search_terms_stay_out_of_the_audit_trail(sign_in, programs, staff):
+    manager = sign_in("manager")
+    manager.get("/admin/grievance/export/csv/", query_string={"search": "Jane Doe"})
     event = AuditEvent.objects.get(action="export")
     assert event.detail["searched"] is True
     assert "Jane Doe" not in str(event.to_mongo())
@@ -149,14 +126,12 @@ def test_every_page_carries_the_security_headers(client, programs):
     assert client.get("/complaint").headers["Cache-Control"] == "no-store"
 
 
-def test_redirects_never_leave_the_site(live_server, programs, staff):
-    from tests.helpers import login as sign_in
-
+def test_redirects_never_leave_the_site(sign_in, programs, staff):
     grievance = submit(
         programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
     )
-    manager = sign_in(live_server, "manager@staff.test", PASSWORD)
-    host = live_server.split("//", 1)[1]
+    manager = sign_in("manager")
+    host = "localhost"  # the test client's
     for target in (
         f"http://{host}\\@evil.example",
         "//evil.example/x",
@@ -164,12 +139,11 @@ def test_redirects_never_leave_the_site(live_server, programs, staff):
         "https:evil.example",
         "/\\evil.example",
     ):
-        url = f"{live_server}/admin/grievance/edit/?id={grievance.pk}"
-        form = manager.get(url, params={"url": target}).text
+        url, query = "/admin/grievance/edit/", {"id": str(grievance.pk), "url": target}
+        form = manager.get(url, query_string=query).text
         answer = manager.post(
             url,
-            params={"url": target},
-            allow_redirects=False,
+            query_string=query,
             data={"csrf_token": csrf_token(form), "status": "received"},
         )
         assert answer.status_code == 302, target
@@ -177,55 +151,53 @@ def test_redirects_never_leave_the_site(live_server, programs, staff):
         assert "evil.example" not in location, (target, location)
 
 
-def test_records_are_never_hard_deleted(live_server, programs, staff):
+def test_records_are_never_hard_deleted(sign_in, programs, staff):
     from portal.models import Grievance
-    from tests.helpers import login as sign_in
 
     grievance = submit(
         programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
     )
-    admin = sign_in(live_server, "admin@staff.test", PASSWORD)
-    token = csrf_token(admin.get(f"{live_server}/login").text)
+    admin = sign_in("admin")
+    token = csrf_token(admin.get("/login").text)
     answer = admin.post(
-        f"{live_server}/admin/grievance/delete/",
+        "/admin/grievance/delete/",
         data={"id": str(grievance.pk), "csrf_token": token},
     )
     assert answer.status_code == 403
     assert Grievance.objects(pk=grievance.pk).count() == 1
 
 
-def test_record_changes_are_searchable_in_the_audit_trail(live_server, programs, staff):
+def test_record_changes_are_searchable_in_the_audit_trail(sign_in, programs, staff):
     from portal.services.grievances import escalate
-    from tests.helpers import login as sign_in
 
     grievance = submit(
         programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
     )
     escalate(grievance, by=staff["csr"], now=datetime(2026, 3, 3, tzinfo=UTC), reason="upset")
-    auditor = sign_in(live_server, "auditor@staff.test", PASSWORD)
-    page = auditor.get(f"{live_server}/admin/audit/", params={"search": grievance.reference})
+    auditor = sign_in("auditor")
+    page = auditor.get("/admin/audit/", query_string={"search": grievance.reference})
     assert "record escalated" in page.text and "record received" in page.text
     event = AuditEvent.objects.get(action="record escalated")
     assert event.detail == {"fields": ["status", "tier"]} and event.actor == staff["csr"]
 
 
-def test_member_details_in_urls_and_forms_stay_out_of_the_server_log(live_server, programs, staff):
-    from tests.helpers import file_complaint
-    from tests.helpers import login as sign_in
-
+def test_member_details_in_urls_and_forms_stay_out_of_the_logs(
+    client, sign_in, programs, staff, caplog
+):
+    caplog.set_level(logging.DEBUG)  # everything any logger says, not only warnings
     canary_name, canary_id = "Zebulon Canarywood", "CANARY778899"
     file_complaint(
-        live_server,
+        client,
         member_name=canary_name,
         member_id=canary_id,
         description="Canary narrative text",
     )
-    manager = sign_in(live_server, "manager@staff.test", PASSWORD)
-    manager.get(f"{live_server}/admin/grievance/", params={"search": canary_name})
-    manager.get(f"{live_server}/admin/grievance/", params={"search": canary_id})
-    manager.get(f"{live_server}/admin/grievance/export/csv/")
-    manager.get(f"{live_server}/admin/grievance/", params={"flt0_level_equals": canary_id})
-    log = live_server.log_path.read_text()
-    assert "stored for program ct-dental" in log  # the server does log, just not members
+    manager = sign_in("manager")
+    manager.get("/admin/grievance/", query_string={"search": canary_name})
+    manager.get("/admin/grievance/", query_string={"search": canary_id})
+    manager.get("/admin/grievance/export/csv/")
+    manager.get("/admin/grievance/", query_string={"flt0_level_equals": canary_id})
+    log = caplog.text
+    assert "stored for program ct-dental" in log  # the app does log, just not members
     for canary in (canary_name, "Canarywood", canary_id, "Canary narrative"):
         assert canary not in log

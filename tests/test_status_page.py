@@ -2,31 +2,29 @@
 
 from datetime import UTC, datetime
 
-import requests
-
 from portal.models import AuditEvent
 from portal.services.grievances import resolve
 from portal.services.intake import Intake, submit
 from tests.helpers import csrf_token
 
 
-def _check(base, reference, last_name, session=None):
-    session = session or requests.Session()
-    page = session.get(f"{base}/complaint/status")
+def _check(app, reference, last_name, session=None):
+    session = session or app.test_client()
+    page = session.get("/complaint/status")
     return session.post(
-        f"{base}/complaint/status",
+        "/complaint/status",
         data={"reference": reference, "last_name": last_name, "csrf_token": csrf_token(page.text)},
     )
 
 
-def test_the_member_sees_the_stage_and_expected_date_and_nothing_more(live_server, programs):
+def test_the_member_sees_the_stage_and_expected_date_and_nothing_more(app, programs):
     received = datetime(2026, 11, 2, 15, tzinfo=UTC)
     grievance = submit(
         programs["ct-dental"],
         Intake(description="Secret narrative", member_name="Ana María Núñez", member_id="ID9"),
         received,
     )
-    answer = _check(live_server, grievance.reference.lower(), "nunez")
+    answer = _check(app, grievance.reference.lower(), "nunez")
     assert answer.status_code == 200
     assert "Received" in answer.text
     assert "We expect to resolve it by January 31, 2027." in answer.text  # 90 calendar days
@@ -34,67 +32,64 @@ def test_the_member_sees_the_stage_and_expected_date_and_nothing_more(live_serve
         assert private not in answer.text
 
 
-def test_resolved_records_say_so(live_server, programs, staff):
+def test_resolved_records_say_so(app, programs, staff):
     grievance = submit(
         programs["co-cma"],
         Intake(description="x", member_name="Bo Lund"),
         datetime(2026, 3, 2, 15, tzinfo=UTC),
     )
     resolve(grievance, by=staff["csr"], now=datetime(2026, 3, 20, 18, tzinfo=UTC), summary="ok")
-    answer = _check(live_server, grievance.reference, "LUND")
+    answer = _check(app, grievance.reference, "LUND")
     assert "Resolved on March 20, 2026." in answer.text
 
 
-def test_wrong_details_get_one_answer_and_guessing_is_throttled(live_server, programs):
+def test_wrong_details_get_one_answer_and_guessing_is_throttled(app, programs):
     grievance = submit(
         programs["ct-dental"],
         Intake(description="x", member_name="Bo Lund"),
         datetime(2026, 3, 2, 15, tzinfo=UTC),
     )
-    wrong_name = _check(live_server, grievance.reference, "Smith")
-    no_such = _check(live_server, "G-2026-999999", "Lund")
+    wrong_name = _check(app, grievance.reference, "Smith")
+    no_such = _check(app, "G-2026-999999", "Lund")
     for answer in (wrong_name, no_such):
         assert answer.status_code == 400
         assert "could not find a complaint with those details" in (
             answer.text.replace("&#39;", "'")
         )
-    bad_format = _check(live_server, "12345", "Lund")
+    bad_format = _check(app, "12345", "Lund")
     assert "A reference number looks like G-2026-000123." in bad_format.text
-    session = requests.Session()
+    session = app.test_client()
     for _ in range(8):
-        _check(live_server, grievance.reference, "guess", session)
-    blocked = _check(live_server, grievance.reference, "Lund", session)
+        _check(app, grievance.reference, "guess", session)
+    blocked = _check(app, grievance.reference, "Lund", session)
     assert blocked.status_code == 429 and "too many tries" in blocked.text
     failed = AuditEvent.objects(action="status check failed")
     assert failed.count() == 10 and "Smith" not in str([e.to_mongo() for e in failed])
 
 
-def test_the_name_never_travels_in_a_url(live_server, programs):
+def test_the_name_never_travels_in_a_url(app, programs):
     grievance = submit(
         programs["ct-dental"],
         Intake(description="x", member_name="Bo Lund"),
         datetime(2026, 3, 2, 15, tzinfo=UTC),
     )
-    page = requests.get(f"{live_server}/complaint/status", timeout=30).text
+    client = app.test_client()
+    page = client.get("/complaint/status").text
     assert '<form method="post"' in page
     # Details in a query string are not read: only a posted form answers.
-    answer = requests.get(
-        f"{live_server}/complaint/status",
-        timeout=30,
-        params={"reference": grievance.reference, "last_name": "Lund"},
+    answer = client.get(
+        "/complaint/status", query_string={"reference": grievance.reference, "last_name": "Lund"}
     )
     assert "Received" not in answer.text and "We expect" not in answer.text
 
 
-def _check_by(base, **details):
-    session = requests.Session()
-    page = session.get(f"{base}/complaint/status")
-    return session.post(
-        f"{base}/complaint/status", data={**details, "csrf_token": csrf_token(page.text)}
-    )
+def _check_by(app, **details):
+    session = app.test_client()
+    page = session.get("/complaint/status")
+    return session.post("/complaint/status", data={**details, "csrf_token": csrf_token(page.text)})
 
 
-def test_the_date_of_birth_works_instead_of_the_last_name(live_server, programs):
+def test_the_date_of_birth_works_instead_of_the_last_name(app, programs):
     from datetime import date
 
     grievance = submit(
@@ -103,27 +98,27 @@ def test_the_date_of_birth_works_instead_of_the_last_name(live_server, programs)
         datetime(2026, 11, 2, 15, tzinfo=UTC),
     )
     ref = grievance.reference
-    assert "Received" in _check_by(live_server, reference=ref, birth_date="1990-07-04").text
-    assert "Received" in _check_by(live_server, reference=ref, birth_date="07/04/1990").text
+    assert "Received" in _check_by(app, reference=ref, birth_date="1990-07-04").text
+    assert "Received" in _check_by(app, reference=ref, birth_date="07/04/1990").text
     # Every detail given must match: the right name cannot carry a wrong date of birth.
-    wrong = _check_by(live_server, reference=ref, last_name="Park", birth_date="1990-07-05")
+    wrong = _check_by(app, reference=ref, last_name="Park", birth_date="1990-07-05")
     assert wrong.status_code == 400 and "could not find a complaint" in wrong.text
-    neither = _check_by(live_server, reference=ref)
+    neither = _check_by(app, reference=ref)
     assert neither.status_code == 400
     assert "last name or date of birth" in neither.text.replace("&#39;", "'")
-    bad_date = _check_by(live_server, reference=ref, birth_date="July 4th")
+    bad_date = _check_by(app, reference=ref, birth_date="July 4th")
     assert bad_date.status_code == 400 and "month/day/year" in bad_date.text
 
 
-def test_the_status_answers_in_spanish(live_server, programs):
+def test_the_status_answers_in_spanish(app, programs):
     grievance = submit(
         programs["ct-dental"],
         Intake(description="x", member_name="Luz Ortiz"),
         datetime(2026, 11, 2, 15, tzinfo=UTC),
     )
-    session = requests.Session()
-    session.headers["Accept-Language"] = "es-MX,es;q=0.9,en;q=0.5"
-    answer = _check(live_server, grievance.reference, "ortiz", session)
+    session = app.test_client()
+    session.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-MX,es;q=0.9,en;q=0.5"
+    answer = _check(app, grievance.reference, "ortiz", session)
     assert '<html lang="es">' in answer.text
     assert "Recibida" in answer.text
     assert "Esperamos resolverla a más tardar el 31 de enero de 2027." in answer.text

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import mongoengine as me
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from portal.access import ROLES
 
 _hasher = PasswordHasher()  # argon2id with the library's current parameters
+
+
+def use_cheapest_hashing() -> None:
+    """argon2's cheapest profile, for a test run only (the app factory refuses it otherwise):
+    hashing and checking cost microseconds instead of a second. Hashes keep their parameters,
+    so either hasher checks the other's."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
 class User(me.Document):
