@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint clean debian-packages translations messages bench
+.PHONY: install run test test-at lint clean debian-packages translations messages bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,22 @@ debian-packages:
 
 test: $(STAMP) translations debian-packages
 	$(BIN)/python -m pytest
+
+# The whole suite on another date: every process's clock (pytest, the servers, workers,
+# Redis, Chromium) moved to AT by libfaketime, and the tests' own clock (PORTAL_TEST_NOW)
+# with it. E.g. make test-at AT=2027-11-05T15:00:00+00:00 (the Friday before a clock change).
+# The library is the build the `libfaketime` test package carries: Debian 12's faketime
+# 0.9.10 hangs Python 3.11's timed waits, or fails its sleeps when the monotonic clock is
+# left alone. The offset is relative, so every process agrees on the time.
+AT ?= 2027-03-12T15:00:00+00:00
+
+test-at: $(STAMP) translations debian-packages
+	@target=$$(date -d '$(AT)' +%s) || { echo "AT=$(AT) is not a date date(1) reads"; exit 1; }; \
+	offset=$$(( target - $$(date +%s) )); \
+	case $$offset in -*) ;; *) offset="+$$offset";; esac; \
+	echo "make test-at: every clock moved to $(AT) (libfaketime $$offset s)"; \
+	eval "$$($(BIN)/python -c 'import libfaketime; libfaketime.main()')"; \
+	PORTAL_TEST_NOW='$(AT)' FAKETIME="$$offset" $(BIN)/python -m pytest
 
 # Figures, not pass/fail: each a median next to its floor measured in the same run.
 bench: $(STAMP) translations

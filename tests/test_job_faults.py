@@ -104,6 +104,7 @@ def test_a_worker_killed_mid_digest_loses_nothing_and_sends_nothing_twice(
         if killed == "the whole worker":
             # Another worker finds the abandoned job and retries it (RQ's cleanup, here forced
             # rather than waiting for the heartbeat to expire).
+            # rq's registries keep rq's own (wall clock) timestamps: an hour past any of them.
             StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
             burst(portal_env)
         else:

@@ -204,6 +204,7 @@ def test_of_several_schedulers_one_fires_and_another_takes_over(
         # Make relay due, then stop the leader politely: the next one fires relay once and
         # nothing else, since it carries on from the times the first leader kept in Redis.
         registry = cron_job_registry.get_registry_key()
+        # rq's cron keeps wall-clock times (the schedulers' own clock): 61 s before theirs.
         connection.zadd(registry, {"jobs.tasks.relay": time.time() - 61})
         stopped = time.monotonic()
         started[leader].send_signal(signal.SIGTERM)
