@@ -58,6 +58,10 @@ def test_complaint_to_digest(live_server, programs, staff, portal_env, redis_ser
     body = to_csr[0].get_body(("plain",)).get_content()
     assert reference in body
     raw = to_csr[0].as_string()
+    # Nor in what the server and the worker processes logged (the in-process tests read the
+    # log records; this reads the processes' own output, as an operator's log shipper would).
+    logs = live_server.log_path.read_text() + result.stdout + result.stderr
+    assert "stored for program ct-dental" in logs
     for secret in (MEMBER_NAME, "Canary", "CANARY123456", "instruments"):
-        assert secret not in raw
+        assert secret not in raw and secret not in logs
     assert User.objects(email=csr.email).count() == 1
