@@ -180,6 +180,7 @@ class SmtpSink:
         self.refusing = False
         self.rejected: set[str] = set()
         self.arrived = threading.Event()
+        self.receiving = 0  # messages between DATA and the server's answer (with a delay)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.rejected:
@@ -194,7 +195,11 @@ class SmtpSink:
         if self.refusing:
             return "451 4.3.0 try again later"
         if self.delay:
-            await asyncio.sleep(self.delay)
+            self.receiving += 1
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                self.receiving -= 1
             if server.transport is None or server.transport.is_closing():
                 return "451 4.3.0 client went away"  # never told: not received
         message = message_from_bytes(envelope.original_content, policy=policy.default)
