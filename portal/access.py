@@ -22,6 +22,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "home.view": STAFF,
     "grievance.view": STAFF,
     "grievance.edit": WORKERS,
+    # A complaint taken by phone, letter or at the desk: everyone who works records.
+    "grievance.intake": WORKERS,
     # Close, withdraw, reopen, extend a clock: decisions a lead takes.
     "grievance.manage": LEADS,
     "grievance.export": LEADS | {"auditor"},

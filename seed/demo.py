@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from portal.models import ROLES, Counter, Program, Provider, User
 from portal.services.clocks import refresh_overdue
-from portal.services.grievances import assign, escalate, record_contact, resolve
+from portal.services.grievances import assign, close, escalate, record_contact, resolve
 from portal.services.intake import Intake, submit
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make run`; demo data only
@@ -130,9 +130,10 @@ def _providers(rng: random.Random, programs: list[Program]) -> list[Provider]:
     return providers
 
 
-def _work(rng: random.Random, grievance, worker, received: datetime, now: datetime) -> None:
+def _work(rng: random.Random, grievance, worker, lead, received: datetime, now: datetime) -> None:
     """What staff did with a record so far: usually a call within days, for older records
-    often a resolution; some left late, so the demo has overdue work."""
+    often a resolution (by whom the program lets decide) and a close by a lead; some left
+    late, so the demo has overdue work. Every change goes through the services' verbs."""
     age = now - received
     if rng.random() < 0.8:
         called = received + timedelta(hours=rng.uniform(2, 24 * min(age.days + 1, 6)))
@@ -148,16 +149,16 @@ def _work(rng: random.Random, grievance, worker, received: datetime, now: dateti
             )
     if age > timedelta(days=20) and rng.random() < 0.75:
         resolved = received + timedelta(days=rng.uniform(1, min(age.days, 60)))
+        deciders = set(grievance.program.substantiation_roles or [])
         resolve(
             grievance,
-            by=worker,
+            by=lead if deciders and not deciders & set(worker.roles) else worker,
             now=resolved,
             summary="Spoke with the office; the member is satisfied.",
             substantiated=rng.random() < 0.4,
         )
         if rng.random() < 0.3:
-            grievance.status = "closed"
-            grievance.save()
+            close(grievance, by=lead, now=resolved, note="The member was told by phone.")
     elif rng.random() < 0.2:
         moment = min(received + timedelta(days=2), now)
         escalate(grievance, by=worker, now=moment, reason="The member asked for a supervisor.")
@@ -187,6 +188,7 @@ def load_demo(now: datetime, records: int = 300, progress=None) -> str:
                 member_id=f"DEMO{rng.randrange(10**6):06d}" if rng.random() < 0.8 else None,
                 age_group=rng.choice(["adult", "adult", "child"]),
                 provider_name=provider.name,
+                provider_npi=provider.npi,  # links the known provider
                 intake_source=rng.choice(program.intake_sources or ["phone"]),
                 type=rng.choice(program.types) if rng.random() < 0.9 else None,
                 level=rng.choices(["I", "II", "III"], [75, 20, 5])[0] if program.levels else None,
@@ -196,11 +198,10 @@ def load_demo(now: datetime, records: int = 300, progress=None) -> str:
             received,  # entered when it came in: its history starts then
             received_at=received,
         )
-        grievance.provider = provider
         worker = rng.choice(workers)
         if rng.random() < 0.9:
             assign(grievance, worker, by=users["supervisor"], now=received)
-        _work(rng, grievance, worker, received, now)
+        _work(rng, grievance, worker, users["manager"], received, now)
         if progress:
             progress(done)
     Counter(name="demo-loaded", value=1).save()

@@ -165,6 +165,8 @@ PROGRAMS = [
             {"name": "initial response", "rule": "2 business days", "met_by": "member contacted"},
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["when_resolved:substantiated"],
+        # Department managers decide whether a grievance was substantiated.
+        "substantiation_roles": ["manager"],
         "substantiation_reasons": [
             "Outside staff or agency control",
             "Within the standard response times",

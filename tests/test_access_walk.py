@@ -18,7 +18,9 @@ LEADS = frozenset({"supervisor", "manager", "director", "admin"})
 # view endpoint -> (who may see it, who may change it)
 TABLE = {
     "admin": (ALL, frozenset()),
-    "grievance": (ALL, WORKERS),
+    # No edit form: records change only through the actions (grievance.act below).
+    "grievance": (ALL, frozenset()),
+    "intake": (WORKERS, WORKERS),
     "provider": (ALL, frozenset({"provider_relations", "manager", "admin"})),
     "program": (ALL, frozenset({"admin"})),
     "user": (frozenset({"admin"}), frozenset({"admin"})),
@@ -37,6 +39,7 @@ EXPORTERS = LEADS | {"auditor"}
 # POST endpoints outside the model views: who may post. Public ones answer everyone.
 POSTERS = {
     "grievance.act": WORKERS,
+    "intake.take": WORKERS,
     "import.index": frozenset({"manager", "admin"}),
     "jobs.retry": frozenset({"manager", "admin"}),
     "reports.quarterly": frozenset({"manager", "director"}),
@@ -91,7 +94,11 @@ def _urls(app, ids):
         if "static" in rule.endpoint or rule.endpoint.endswith(("ajax_lookup", "api_file_view")):
             continue
         view, _, name = rule.endpoint.partition(".")
-        url = rule.rule.replace("<export_type>", "csv").replace("<run_id>", str(ids.get("import")))
+        url = (
+            rule.rule.replace("<export_type>", "csv")
+            .replace("<run_id>", str(ids.get("import")))
+            .replace("<slug>", "ct-dental")
+        )
         if name in ("edit_view", "details_view"):
             url += f"?id={ids[view]}" if view in ids else "?id=000000000000000000000000"
         out.append((url, view, name))

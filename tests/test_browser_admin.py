@@ -68,9 +68,20 @@ def test_manager_works_a_record_in_the_browser(live_server, programs, staff, bro
     assert stored.status == "resolved" and stored.contact_attempts[0].outcome == "reached"
     assert dialogs == []  # the member's markup never ran
 
-    page.goto(f"{live_server}/admin/grievance/edit/?id={late.pk}")
-    page.wait_for_selector("select#status")
-    shots(page, "edit")
+    # A phone complaint, taken from the admin: the reference to read back.
+    page.goto(f"{live_server}/admin/intake/")
+    page.click("text=Connecticut dental plan")
+    page.fill("#caller_name", "Rosa Quill")
+    page.fill("#caller_phone", "860-555-0142")
+    page.fill("#member_name", "Browser Caller")
+    page.fill("#description", "The office cancelled twice without calling.")
+    page.select_option("#type", "Provider Access")
+    shots(page, "new-complaint")
+    page.click("button:has-text('Save the complaint')")
+    page.wait_for_selector("text=Read the reference back to the caller.")
+    taken = Grievance.objects.get(caller__name="Rosa Quill")
+    assert taken.reference in page.content() and taken.intake_source == "phone"
+    shots(page, "new-complaint-saved")
     page.goto(f"{live_server}/admin/grievance/?flt0_level_equals=I")
     rows = page.locator("table.filters tr").count()
     page.click("text=Add Filter")

@@ -263,8 +263,11 @@ def test_resolution_meets_clocks_and_sets_retention_from_the_longest_rule(progra
     assert _clock(stored, "final response").met_at == resolved
     # Maryland's own rule is 5 years; the federal 10 years is longer and wins.
     assert stored.retain_until.year == resolved.year + 10
+    with pytest.raises(ActionError, match="the record is resolved"):
+        resolve(grievance, by=staff["manager"], now=resolved, summary="Again.")
+    other = submit(programs["md-hmo"], Intake(description="y"), RECEIVED)
     with pytest.raises(ActionError, match="resolution summary"):
-        resolve(grievance, by=staff["manager"], now=resolved, summary=" ")
+        resolve(other, by=staff["manager"], now=resolved, summary=" ")
 
 
 def test_history_is_chained_and_tampering_shows(programs, staff):

@@ -127,10 +127,10 @@ def test_every_page_carries_the_security_headers(client, programs):
 
 
 def test_redirects_never_leave_the_site(sign_in, programs, staff):
-    grievance = submit(
-        programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)
-    )
-    manager = sign_in("manager")
+    from portal.models import Provider
+
+    office = Provider(name="Elm Dental", npi="1234567893").save()
+    manager = sign_in("manager")  # who may edit providers
     host = "localhost"  # the test client's
     for target in (
         f"http://{host}\\@evil.example",
@@ -139,12 +139,12 @@ def test_redirects_never_leave_the_site(sign_in, programs, staff):
         "https:evil.example",
         "/\\evil.example",
     ):
-        url, query = "/admin/grievance/edit/", {"id": str(grievance.pk), "url": target}
+        url, query = "/admin/provider/edit/", {"id": str(office.pk), "url": target}
         form = manager.get(url, query_string=query).text
         answer = manager.post(
             url,
             query_string=query,
-            data={"csrf_token": csrf_token(form), "status": "received"},
+            data={"csrf_token": csrf_token(form), "name": "Elm Dental", "npi": "1234567893"},
         )
         assert answer.status_code == 302, target
         location = answer.headers["Location"]

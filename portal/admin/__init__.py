@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin import views
 from portal.admin.imports import ImportView
+from portal.admin.intake import StaffIntakeView
 from portal.admin.jobs import JobsView
 from portal.admin.reports import ReportsView
 from portal.security import csp_nonce
@@ -20,6 +21,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(views.GrievanceView(views.Grievance, name="Grievances", endpoint="grievance"))
+    admin.add_view(StaffIntakeView(name="New complaint", endpoint="intake", url="/admin/intake"))
     admin.add_view(views.ProviderView(views.Provider, name="Providers", endpoint="provider"))
     admin.add_view(
         views.CompletenessView(

@@ -1,4 +1,5 @@
-"""The small forms behind each action on a grievance's screen. Each calls one service."""
+"""The small forms behind each action on a grievance's screen. Each calls one service verb;
+which actions a person is offered is the lifecycle table's answer (portal.domain.lifecycle)."""
 
 from __future__ import annotations
 
@@ -16,21 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.access import can
+from portal.domain.clocks import STEP_EVENTS
+from portal.domain.lifecycle import ACTIONS as LIFECYCLE
+from portal.domain.lifecycle import WORKERS
 from portal.models import Grievance, User
 from portal.models.grievance import CONTACT_CHANNELS, CONTACT_OUTCOMES, CONTACT_WITH
-from portal.services import clocks, grievances
-
-EVENT_CHOICES = (
-    "site visit",
-    "cap received",
-    "follow up",
-    "office contacted",
-    "mco contacted",
-    "department report",
-    "state referral",
-)
-NOTE_KINDS = ("note", "investigation", "contact")
+from portal.services import grievances
+from portal.services.grievances import CORRECTABLE, NOTE_KINDS
 
 
 def _choices(values, blank: str | None = None):
@@ -65,7 +58,7 @@ class ContactForm(FlaskForm):
 
 
 class EventForm(FlaskForm):
-    event = SelectField("What was done", choices=_choices(EVENT_CHOICES))
+    event = SelectField("What was done", choices=_choices(STEP_EVENTS))
     when = WhenField()
 
 
@@ -93,7 +86,25 @@ class ResolveForm(FlaskForm):
         ],
         default="unknown",
     )
-    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=200)])
+    reason = SelectField("Reason", validators=[Optional()])
+    detail = StringField("In your words (optional)", validators=[Optional(), Length(max=1000)])
+
+
+class CorrectForm(FlaskForm):
+    """Intake facts only; the reason goes into the history."""
+
+    reason = StringField(
+        "Why it is corrected", validators=[DataRequired("Say why."), Length(max=500)]
+    )
+
+
+for _path, _label in CORRECTABLE.items():
+    _maximum = 2000 if _path == "desired_resolution" else 200
+    setattr(
+        CorrectForm,
+        _path.replace(".", "__"),
+        StringField(_label[0].upper() + _label[1:], validators=[Optional(), Length(max=_maximum)]),
+    )
 
 
 class ReasonForm(FlaskForm):
@@ -126,7 +137,8 @@ def local_moment(form_when, grievance: Grievance, now: datetime) -> datetime:
 
 
 def _staff_choices():
-    workers = User.objects(active=True, roles__nin=["auditor"]).order_by("name")
+    """People who work records (an auditor reads them): the lifecycle's workers."""
+    workers = User.objects(active=True, roles__in=sorted(WORKERS)).order_by("name")
     return [SelectChoice(str(u.pk), u.name) for u in workers]
 
 
@@ -137,9 +149,9 @@ def _clock_names(grievance: Grievance, *, paused: bool) -> list[str]:
 def build(name: str, grievance: Grievance, formdata=None) -> FlaskForm:
     """The form for an action, with choices that fit this record and its program."""
     program = grievance.program
-    form = ACTIONS[name][0](formdata=formdata, prefix=name)
+    form = FORMS[name](formdata=formdata, prefix=name)
     if name == "assign":
-        form.assignee.choices = _staff_choices()
+        form.assignee.choices = [SelectChoice("", "(choose)"), *_staff_choices()]
     elif name == "escalate":
         form.to.choices = [SelectChoice("", "(keep the assignee)"), *_staff_choices()]
     elif name == "classify":
@@ -152,6 +164,15 @@ def build(name: str, grievance: Grievance, formdata=None) -> FlaskForm:
             getattr(form, field).choices = _choices(values, "(none)")
             if formdata is None:
                 getattr(form, field).data = getattr(grievance, field) or ""
+    elif name == "resolve":
+        reasons = program.substantiation_reasons or []
+        form.reason.choices = _choices(reasons, "(none)")
+    elif name == "correct" and formdata is None:
+        for path in CORRECTABLE:
+            holder, _, field = path.rpartition(".")
+            source = getattr(grievance, holder) if holder else grievance
+            value = getattr(source, field, None) if source is not None else None
+            getattr(form, path.replace(".", "__")).data = "" if value is None else str(value)
     elif name in ("pause", "extend"):
         form.clock.choices = _choices(_clock_names(grievance, paused=False))
     elif name == "resume":
@@ -192,11 +213,12 @@ def run(
         said = grievances.record_event(grievance, form.event.data, by=user, now=now, at=at)
         return f"Recorded: {form.event.data}." + (f" {'; '.join(said)}." if said else "")
     if name == "note":
-        grievances.add_narrative(
-            grievance, by=user, now=now, kind=form.kind.data, text=form.text.data
-        )
-        grievance.save()
+        grievances.add_note(grievance, by=user, now=now, kind=form.kind.data, text=form.text.data)
         return "Note added."
+    if name == "correct":
+        values = {path: _correction(path, form) for path in CORRECTABLE}
+        fixed = grievances.correct(grievance, by=user, now=now, reason=form.reason.data, **values)
+        return f"Corrected: {', '.join(fixed)}." if fixed else "Nothing was different."
     if name == "escalate":
         to = User.objects.get(pk=form.to.data) if form.to.data else None
         tier = grievances.escalate(grievance, by=user, now=now, reason=form.reason.data, to=to)
@@ -210,6 +232,7 @@ def run(
             summary=form.summary.data,
             substantiated=substantiated,
             reason=form.reason.data or None,
+            detail=form.detail.data or None,
         )
         return "Resolved."
     if name == "close":
@@ -227,56 +250,61 @@ def run(
         grievances.reopen(grievance, by=user, now=now, reason=form.reason.data)
         return "Reopened."
     if name == "pause":
-        clocks.pause(grievance, form.clock.data, form.reason.data or "", user, now)
-        grievance.save()
+        grievances.pause_clock(
+            grievance, form.clock.data, by=user, now=now, reason=form.reason.data or ""
+        )
         return f"{form.clock.data} paused."
     if name == "resume":
-        clocks.resume(grievance, form.clock.data, user, now)
-        grievance.save()
+        grievances.resume_clock(grievance, form.clock.data, by=user, now=now)
         return f"{form.clock.data} resumed."
     if name == "extend":
-        clocks.extend(
-            grievance, form.clock.data, form.rule.data or "", form.reason.data or "", user, now
+        grievances.extend_clock(
+            grievance,
+            form.clock.data,
+            by=user,
+            now=now,
+            rule=form.rule.data or "",
+            reason=form.reason.data or "",
         )
-        grievance.save()
         return f"{form.clock.data} extended."
     raise KeyError(name)
 
 
-# name -> (form, permission, label, shown while the record is open / closed)
-ACTIONS: dict[str, tuple[type[FlaskForm], str, str, str]] = {
-    "assign": (AssignForm, "grievance.edit", "Assign", "open"),
-    "contact": (ContactForm, "grievance.edit", "Record a contact attempt", "open"),
-    "event": (EventForm, "grievance.edit", "Record a step", "open"),
-    "note": (NoteForm, "grievance.edit", "Add a note", "any"),
-    "classify": (ClassifyForm, "grievance.edit", "Level, priority and type", "open"),
-    "escalate": (EscalateForm, "grievance.edit", "Escalate", "open"),
-    "pause": (PauseForm, "grievance.edit", "Pause a clock", "running clock"),
-    "resume": (ResumeForm, "grievance.edit", "Resume a clock", "paused clock"),
-    "extend": (ExtendForm, "grievance.manage", "Extend a clock", "running clock"),
-    "resolve": (ResolveForm, "grievance.edit", "Resolve", "open"),
-    "close": (ReasonForm, "grievance.manage", "Close", "resolved"),
-    "withdraw": (ReasonForm, "grievance.manage", "Withdraw", "open"),
-    "reopen": (ReasonForm, "grievance.manage", "Reopen", "closed"),
-    "hold": (ReasonForm, "grievance.hold", "Legal hold on / off", "any"),
+def _correction(path: str, form: FlaskForm):
+    value = (getattr(form, path.replace(".", "__")).data or "").strip()
+    if path == "incident_date" and value:
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            raise ValidationError("Write the date of the incident as YYYY-MM-DD.") from None
+    return value or None
+
+
+# One form per action of the lifecycle table; labels, roles and states come from the table.
+FORMS: dict[str, type[FlaskForm]] = {
+    "assign": AssignForm,
+    "contact": ContactForm,
+    "event": EventForm,
+    "note": NoteForm,
+    "classify": ClassifyForm,
+    "correct": CorrectForm,
+    "escalate": EscalateForm,
+    "pause": PauseForm,
+    "resume": ResumeForm,
+    "extend": ExtendForm,
+    "resolve": ResolveForm,
+    "close": ReasonForm,
+    "withdraw": ReasonForm,
+    "reopen": ReasonForm,
+    "hold": ReasonForm,
 }
+assert FORMS.keys() == LIFECYCLE.keys(), "every action of the lifecycle has its form"
+
+
+def label(name: str) -> str:
+    return LIFECYCLE[name].label
 
 
 def available(user, grievance: Grievance) -> list[str]:
-    """The actions this user may take on this record now."""
-    names = []
-    for name, (_form, permission, _label, when) in ACTIONS.items():
-        if not can(user, permission):
-            continue
-        if when == "open" and not grievance.is_open:
-            continue
-        if when == "resolved" and grievance.status != "resolved":
-            continue
-        if when == "closed" and grievance.is_open:
-            continue
-        if when.endswith(" clock") and not (
-            grievance.is_open and _clock_names(grievance, paused=when == "paused clock")
-        ):
-            continue
-        names.append(name)
-    return names
+    """The actions this user may take on this record now: the lifecycle table's answer."""
+    return grievances.available(grievance, user)

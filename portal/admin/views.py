@@ -329,7 +329,7 @@ class GrievanceView(SecureModelView):
     """List, find and work grievances."""
 
     view_permission = "grievance.view"
-    edit_permission = "grievance.edit"
+    edit_permission = None
     column_list = (
         "reference",
         "received_at",
@@ -414,19 +414,8 @@ class GrievanceView(SecureModelView):
         "legal_hold",
         "history",
     )
-    form_columns = (
-        "status",
-        "level",
-        "type",
-        "priority",
-        "category",
-        "assignee",
-        "team",
-        "provider",
-        "resolution",
-        "substantiated",
-        "substantiation_reason",
-    )
+    # No edit form: every change is an action of the lifecycle table, taken on the record's
+    # screen (portal.admin.actions); intake facts are corrected by the "correct" action.
     # Narratives and contact attempts are append-only: they are added by the actions on the
     # record's screen, never edited in place.
     details_template = "admin/grievance_details.html"
@@ -511,7 +500,7 @@ class GrievanceView(SecureModelView):
             kwargs["actions"] = [
                 (
                     name,
-                    actions.ACTIONS[name][2],
+                    actions.label(name),
                     failed[1] if failed and failed[0] == name else actions.build(name, model),
                 )
                 for name in actions.available(current_user, model)
@@ -522,7 +511,7 @@ class GrievanceView(SecureModelView):
     def act(self, action):
         """Take one action on one record, through its service."""
         grievance = self.get_one(request.args.get("id", ""))
-        if grievance is None or action not in actions.ACTIONS:
+        if grievance is None or action not in actions.FORMS:
             abort(404)
         user = current_user._get_current_object()
         if action not in actions.available(user, grievance):
@@ -567,18 +556,6 @@ class GrievanceView(SecureModelView):
 
     def _search(self, query, search_term):
         return grievance_service.search(query, search_term)
-
-    def on_model_change(self, form, model, is_created):
-        g.changed = grievance_service.after_staff_edit(
-            model, current_user._get_current_object(), utcnow()
-        )
-
-    def after_model_change(self, form, model, is_created):
-        changed = g.pop("changed", set())
-        if changed & {"level", "provider"}:
-            grievance_service.after_classification(
-                model, utcnow(), runtime(), level_changed="level" in changed
-            )
 
 
 class ProviderView(SecureModelView):

@@ -24,6 +24,16 @@ EVENTS = (
     "state referral",  # referred to the state agency (e.g. DSS) for review
     "resolved",
 )
+# The steps staff record on their own (the rest follow from contacts, mail and actions).
+STEP_EVENTS = (
+    "site visit",
+    "cap received",
+    "follow up",
+    "office contacted",
+    "mco contacted",
+    "department report",
+    "state referral",
+)
 
 
 @dataclass(frozen=True)

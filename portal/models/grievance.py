@@ -169,11 +169,13 @@ class Grievance(me.Document):
     history = me.ListField(me.EmbeddedDocumentField(HistoryEntry))
     repeat_flag = me.BooleanField(default=False)  # provider flagged for Level II review
     substantiated = me.BooleanField()
-    substantiation_reason = me.StringField(max_length=200)
+    substantiation_reason = me.StringField(max_length=200)  # one of the program's reasons
+    substantiation_detail = me.StringField(max_length=1000)  # in staff's own words
     resolution = me.StringField(max_length=5000)
     resolved_at = me.DateTimeField()
     acknowledged_at = me.DateTimeField()
     state_form_offered = me.BooleanField()
+    caller_told = me.StringField(max_length=1000)  # at a phone intake, e.g. "call back in 2 days"
     import_batch = me.StringField(max_length=40)  # the import that brought it in, if any
     # A row that came without a reference: its content's fingerprint, so that importing the
     # same file again finds it.

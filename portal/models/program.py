@@ -5,6 +5,7 @@ import json
 
 import mongoengine as me
 
+from portal.access import ROLES
 from portal.domain.businesstime import Calendar, RuleError, build_calendar, parse_rule
 from portal.domain.clocks import EVENTS, ClockSpec
 
@@ -48,6 +49,9 @@ class Program(me.Document):
     categories = me.ListField(me.StringField(max_length=80))
     intake_sources = me.ListField(me.StringField(max_length=80))
     substantiation_reasons = me.ListField(me.StringField(max_length=200))
+    # Who may record substantiated or not (Colorado: department managers); empty: whoever
+    # may resolve.
+    substantiation_roles = me.ListField(me.StringField(choices=ROLES))
     clock_rules = me.ListField(me.EmbeddedDocumentField(ClockRule))
     warning_hours = me.IntField(default=24, min_value=0)
     # Supervisors' digests list their team's records overdue longer than this.

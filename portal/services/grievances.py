@@ -1,5 +1,6 @@
-"""What staff do to a grievance. Each verb changes the record, its clocks and its history
-together, and the caller saves once."""
+"""What staff do to a grievance. Each verb asks the lifecycle table (portal.domain.lifecycle)
+whether this person may do it to this record now, changes the record, its clocks and its
+history together, and saves the record once."""
 
 from __future__ import annotations
 
@@ -8,17 +9,47 @@ from datetime import datetime
 
 from mongoengine import Q
 
+from portal.domain import lifecycle
 from portal.domain.contacts import callback_status
+from portal.domain.lifecycle import TIERS
 from portal.domain.retention import retain_until
-from portal.models import OPEN_STATUSES, Grievance, Provider, User
-from portal.models.grievance import ContactAttempt, Escalation, Narrative
+from portal.domain.vocabulary import VocabularyError, check, lists_of
+from portal.models import Grievance, Provider, User
+from portal.models.grievance import Caller, ContactAttempt, Escalation, Narrative
 from portal.services import alerts, clocks, history, repeats
-
-TIERS = ("staff", "supervisor", "manager")
 
 
 class ActionError(ValueError):
     """An action that cannot be done as asked, with a message that says why."""
+
+
+def state_of(grievance: Grievance) -> lifecycle.State:
+    """The record as the lifecycle table reads it."""
+    waiting = [c for c in grievance.clocks if c.met_at is None]
+    return lifecycle.State(
+        status=grievance.status,
+        running_clocks=sum(1 for c in waiting if not c.paused),
+        paused_clocks=sum(1 for c in waiting if c.paused),
+        tier=grievance.escalation_tier or "staff",
+        legal_hold=bool(grievance.legal_hold),
+    )
+
+
+def roles_of(user: User | None):
+    """None for the system itself (jobs, seeds): the table's state rules still apply."""
+    return None if user is None else set(user.roles)
+
+
+def available(grievance: Grievance, user: User | None) -> list[str]:
+    """The actions this person may take on this record now."""
+    return lifecycle.available(state_of(grievance), roles_of(user))
+
+
+def require(action: str, grievance: Grievance, by: User | None) -> None:
+    """Refuse, saying why, what the lifecycle table does not allow."""
+    reason = lifecycle.why_not(action, state_of(grievance), roles_of(by))
+    if reason:
+        raise ActionError(reason)
 
 
 def _set(grievance: Grievance, **values) -> dict:
@@ -34,6 +65,11 @@ def _set(grievance: Grievance, **values) -> dict:
 
 def assign(grievance: Grievance, assignee: User, *, by: User, now: datetime) -> None:
     """Give a grievance to a staff member."""
+    require("assign", grievance, by)
+    if "auditor" in assignee.roles and not (set(assignee.roles) & lifecycle.WORKERS):
+        raise ActionError(f"{assignee.name} reads records but does not work them")
+    if not assignee.active:
+        raise ActionError(f"{assignee.name}'s account is not active")
     before = grievance.assignee.name if grievance.assignee else None
     changes = {"assignee": (before, assignee.name), **_set(grievance, team=assignee.team)}
     grievance.assignee = assignee
@@ -48,21 +84,33 @@ def assign(grievance: Grievance, assignee: User, *, by: User, now: datetime) -> 
 def classify(
     grievance: Grievance, *, by: User | None, now: datetime, runtime=None, **values
 ) -> str | None:
-    """Set level, priority, type or category; clocks follow, Level III alerts at once.
-    Setting a level on a record that triage flagged is staff's review: confirmed or changed."""
-    if grievance.needs_review:
+    """Set level, priority, type or category, each a choice from the program's own lists;
+    clocks follow, Level III alerts at once. Setting a level on a record that triage flagged
+    is staff's review: confirmed or changed."""
+    require("classify", grievance, by)
+    unknown = set(values) - {"level", "priority", "type", "category"}
+    if unknown:
+        raise ActionError(f"classify sets level, priority, type or category, not {sorted(unknown)}")
+    try:
+        check(lists_of(grievance.program), values)
+    except VocabularyError as exc:
+        raise ActionError(str(exc)) from None
+    reviewed = grievance.needs_review
+    if reviewed:
         _review_triage(grievance, by, now, values.get("level"))
     changes = {
         key: (getattr(grievance, key), value)
         for key, value in values.items()
-        if key in ("level", "priority", "type", "category") and getattr(grievance, key) != value
+        if getattr(grievance, key) != value
     }
-    if not changes:
+    if not changes and not reviewed:
         return None
-    for key, (_before, after) in changes.items():
-        setattr(grievance, key, after)
-    history.add(grievance, by, "classified", now, changes=changes)
-    said = clocks.recompute(grievance, by, now)
+    said = None
+    if changes:
+        for key, (_before, after) in changes.items():
+            setattr(grievance, key, after)
+        history.add(grievance, by, "classified", now, changes=changes)
+        said = clocks.recompute(grievance, by, now)
     grievance.updated_at = now
     grievance.save()
     after_classification(grievance, now, runtime, level_changed="level" in changes)
@@ -80,8 +128,6 @@ def _review_triage(grievance: Grievance, by: User | None, now: datetime, level: 
     else:
         verdict = f"level changed from {grievance.level or 'none'} to {level}"
     history.add(grievance, by, "triage reviewed", now, verdict)
-    grievance.updated_at = now
-    grievance.save()
 
 
 def after_classification(grievance: Grievance, now: datetime, runtime, *, level_changed: bool):
@@ -131,6 +177,7 @@ def record_contact(
     note: str | None = None,
 ) -> list[str]:
     """Log a call, letter, e-mail or visit; the clocks it satisfies are met by it."""
+    require("contact", grievance, by)
     attempt = ContactAttempt(
         at=at, by=by, with_whom=with_whom, channel=channel, outcome=outcome, note=note
     )
@@ -145,17 +192,27 @@ def record_contact(
     return said
 
 
-def add_narrative(grievance: Grievance, *, by: User, now: datetime, kind: str, text: str):
+NOTE_KINDS = ("note", "investigation", "contact")
+
+
+def add_note(grievance: Grievance, *, by: User, now: datetime, kind: str, text: str) -> None:
+    """A narrative: what was found, said or done, appended (never edited)."""
+    require("note", grievance, by)
+    if kind not in NOTE_KINDS:
+        raise ActionError(f"a note is one of: {', '.join(NOTE_KINDS)}")
     if not text or not text.strip():
         raise ActionError("write the note before saving it")
     grievance.narratives.append(Narrative(at=now, by=by, kind=kind, text=text.strip()))
     history.add(grievance, by, "narrative added", now, kind)
+    grievance.updated_at = now
+    grievance.save()
 
 
 def record_event(grievance: Grievance, event: str, *, by: User, now: datetime, at=None):
     """A step done outside a contact attempt: site visit, CAP received, follow-up, report,
     referral to the state agency. The step is in the history whether or not a clock
     follows it."""
+    require("event", grievance, by)
     when = at or now
     history.add(grievance, by, "step", now, f"{event} on {when:%Y-%m-%d %H:%M} UTC")
     said = clocks.record_event(grievance, event, when, by, now)
@@ -168,9 +225,8 @@ def escalate(
     grievance: Grievance, *, by: User, now: datetime, reason: str, to: User | None = None
 ) -> str:
     """staff -> supervisor -> manager; the manager may take it over and must see it resolved."""
+    require("escalate", grievance, by)
     current = grievance.escalation_tier or "staff"
-    if current == TIERS[-1]:
-        raise ActionError("this record is with a manager already, the last tier")
     if not reason or not reason.strip():
         raise ActionError("say why it is escalated")
     tier = TIERS[TIERS.index(current) + 1]
@@ -195,15 +251,30 @@ def resolve(
     summary: str,
     substantiated: bool | None = None,
     reason: str | None = None,
+    detail: str | None = None,
 ) -> list[str]:
+    """What was found and done; substantiated or not (by whom the program says), with one of
+    the program's reasons and staff's own detail."""
+    require("resolve", grievance, by)
     if not summary or not summary.strip():
         raise ActionError("write a resolution summary: what was found and what was done")
+    program = grievance.program
+    if substantiated is not None and by is not None:
+        deciders = set(program.substantiation_roles or [])
+        if deciders and not deciders & set(by.roles):
+            raise ActionError(
+                f"in {program.name}, whether it was substantiated is decided by: "
+                + ", ".join(sorted(deciders))
+            )
+    if reason and program.substantiation_reasons and reason not in program.substantiation_reasons:
+        raise ActionError("the reason is one of: " + "; ".join(program.substantiation_reasons))
     changes = _set(
         grievance,
         status="resolved",
         resolution=summary.strip(),
         substantiated=substantiated,
-        substantiation_reason=reason,
+        substantiation_reason=reason or None,
+        substantiation_detail=(detail or "").strip() or None,
     )
     grievance.is_open = False
     grievance.resolved_at = now
@@ -217,56 +288,9 @@ def resolve(
     return said
 
 
-TRACKED = (
-    "status",
-    "level",
-    "priority",
-    "type",
-    "category",
-    "assignee",
-    "provider",
-    "resolution",
-    "substantiated",
-    "substantiation_reason",
-    "team",
-)
-
-
-def after_staff_edit(grievance: Grievance, by: User, now: datetime) -> set[str]:
-    """An edit in the admin's form (status, classification, assignee, provider, resolution;
-    narratives and contact attempts come only through the actions): history, clocks and
-    derived fields follow, as they would through the verbs above. Runs before the admin saves
-    the record; returns the names of the fields that changed (after a change of level or
-    provider, `after_classification` runs once the record is saved)."""
-    stored = Grievance.objects(pk=grievance.pk).first()
-    if stored is None:
-        return set()
-    changes = {
-        name: (getattr(stored, name), getattr(grievance, name))
-        for name in TRACKED
-        if getattr(stored, name) != getattr(grievance, name)
-    }
-    if changes:
-        history.add(grievance, by, "edited", now, changes=changes)
-    grievance.is_open = grievance.status in OPEN_STATUSES
-    if grievance.status in ("resolved", "closed") and grievance.resolved_at is None:
-        grievance.resolved_at = now
-        clocks.record_event(grievance, "resolved", now, by, now)
-    if grievance.resolved_at:
-        grievance.retain_until = retain_until(
-            grievance.received_at, grievance.resolved_at, [grievance.program.retention_years]
-        )
-    if {"level", "priority", "type", "category"} & changes.keys():
-        clocks.recompute(grievance, by, now)
-    clocks.settle(grievance, now)
-    grievance.updated_at = now
-    return set(changes)
-
-
 def close(grievance: Grievance, *, by: User, now: datetime, note: str | None = None) -> None:
     """A resolved record whose member has been told is closed."""
-    if grievance.status != "resolved":
-        raise ActionError("only a resolved record can be closed: resolve it first")
+    require("close", grievance, by)
     grievance.status = "closed"
     history.add(grievance, by, "closed", now, note or "", {"status": ("resolved", "closed")})
     grievance.updated_at = now
@@ -275,8 +299,7 @@ def close(grievance: Grievance, *, by: User, now: datetime, note: str | None = N
 
 def withdraw(grievance: Grievance, *, by: User, now: datetime, reason: str) -> None:
     """The member withdrew the complaint. Nothing is deleted; the record stops its clocks."""
-    if not grievance.is_open:
-        raise ActionError(f"the record is {grievance.status} already")
+    require("withdraw", grievance, by)
     if not reason or not reason.strip():
         raise ActionError("say how the member withdrew it (e.g. by phone on this date)")
     before = grievance.status
@@ -294,8 +317,7 @@ def withdraw(grievance: Grievance, *, by: User, now: datetime, reason: str) -> N
 def reopen(grievance: Grievance, *, by: User, now: datetime, reason: str) -> None:
     """Work a closed, resolved or withdrawn record again; clocks met by the resolution run
     again from their own due times."""
-    if grievance.is_open:
-        raise ActionError("the record is open already")
+    require("reopen", grievance, by)
     if not reason or not reason.strip():
         raise ActionError("say why the record is reopened")
     before = grievance.status
@@ -338,6 +360,7 @@ def search(query, term: str):
 
 def set_legal_hold(grievance: Grievance, *, on: bool, by: User, now: datetime, reason: str) -> None:
     """A legal hold keeps the record past its retention date, until it is lifted."""
+    require("hold", grievance, by)
     if not reason or not reason.strip():
         raise ActionError("say why (the matter or request behind the hold)")
     if grievance.legal_hold == on:
@@ -355,3 +378,77 @@ def set_legal_hold(grievance: Grievance, *, on: bool, by: User, now: datetime, r
     )
     grievance.updated_at = now
     grievance.save()
+
+
+def pause_clock(grievance: Grievance, clock: str, *, by: User, now: datetime, reason: str) -> None:
+    """Stop a clock while the plan waits on someone else (records, a call back)."""
+    require("pause", grievance, by)
+    clocks.pause(grievance, clock, reason, by, now)
+    grievance.updated_at = now
+    grievance.save()
+
+
+def resume_clock(grievance: Grievance, clock: str, *, by: User, now: datetime) -> None:
+    require("resume", grievance, by)
+    clocks.resume(grievance, clock, by, now)
+    grievance.updated_at = now
+    grievance.save()
+
+
+def extend_clock(
+    grievance: Grievance, clock: str, *, by: User, now: datetime, rule: str, reason: str
+) -> None:
+    require("extend", grievance, by)
+    clocks.extend(grievance, clock, rule, reason, by, now)
+    grievance.updated_at = now
+    grievance.save()
+
+
+# What a correction of intake facts may change: (field on the record, its label).
+CORRECTABLE = {
+    "member.phone": "member's phone",
+    "member.email": "member's e-mail",
+    "member.contact_times": "best times to call",
+    "caller.phone": "call-back number",
+    "caller.relationship": "caller's relationship",
+    "provider_name": "provider named",
+    "provider_city": "provider's city",
+    "provider_npi": "provider's NPI",
+    "incident_date": "date of the incident",
+    "desired_resolution": "what the member wants",
+}
+
+
+def correct(grievance: Grievance, *, by: User, now: datetime, reason: str, **values) -> list[str]:
+    """Correct facts taken at intake (a number misheard, the office named wrongly), with the
+    reason in the history; nothing of the lifecycle changes this way."""
+    require("correct", grievance, by)
+    if not reason or not reason.strip():
+        raise ActionError("say why it is corrected (e.g. the member called with a new number)")
+    unknown = set(values) - set(CORRECTABLE)
+    if unknown:
+        raise ActionError(f"only intake facts are corrected here, not {sorted(unknown)}")
+    changes = {}
+    for path, value in values.items():
+        holder, _, name = path.rpartition(".")
+        target = grievance
+        if holder:
+            target = getattr(grievance, holder)
+            if target is None:
+                if value in (None, ""):
+                    continue
+                target = {"caller": Caller}[holder]()
+                setattr(grievance, holder, target)
+        before = getattr(target, name)
+        if (before or None) != (value or None):
+            changes[path] = (before, value or None)
+            setattr(target, name, value or None)
+    if "provider_npi" in changes:
+        npi = changes["provider_npi"][1]
+        grievance.provider = Provider.objects(npi=npi).first() if npi else None
+    if not changes:
+        return []
+    history.add(grievance, by, "corrected", now, reason.strip(), changes)
+    grievance.updated_at = now
+    grievance.save()
+    return sorted(CORRECTABLE[p] for p in changes)

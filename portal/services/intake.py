@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from portal.domain import intake as rules
+from portal.domain import vocabulary
 from portal.domain.retention import retain_until
 from portal.models import (
     Caller,
@@ -49,6 +50,8 @@ class Intake:
     language: str = "en"
     filed_by: str = "member"
     intake_source: str = "web form"
+    caller_told: str | None = None  # at a phone intake: what the caller was told
+    state_route_offered: bool | None = None  # staff read the state's complaint route out
     type: str | None = None
     level: str | None = None
     priority: str | None = None
@@ -86,7 +89,13 @@ def submit(
     received_at: datetime | None = None,
 ) -> Grievance:
     """Store a new grievance with its intake narrative, clocks and first history entry.
-    Nothing else happens here: what follows (mail, alerts) is the caller's next step."""
+    Nothing else happens here: what follows (mail, alerts) is the caller's next step.
+    Values from the program's lists (type, level, priority, category, intake source) must be
+    among them: VocabularyError names the allowed ones."""
+    vocabulary.check(
+        vocabulary.lists_of(program),
+        {field: getattr(intake, field) for field in vocabulary.LISTS},
+    )
     received = received_at or now
     zone = program.calendar().zone
     age_group = intake.age_group
@@ -130,10 +139,12 @@ def submit(
         desired_resolution=intake.desired_resolution,
         consent_to_contact=intake.consent_to_contact,
         language=intake.language,
-        # The web form's confirmation page shows the state's own complaint routes.
+        # The web form's confirmation page shows the state's own complaint routes; at a phone
+        # intake staff say whether they read them out.
         state_form_offered=True
         if intake.intake_source == "web form" and program.member_routes
-        else None,
+        else intake.state_route_offered,
+        caller_told=intake.caller_told,
         narratives=[Narrative(at=received, by=by, kind="intake", text=intake.description)],
         retain_until=retain_until(received, None, [program.retention_years]),
         created_at=now,
