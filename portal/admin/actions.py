@@ -31,6 +31,21 @@ def _choices(values, blank: str | None = None):
     return out + [SelectChoice(v, v) for v in values]
 
 
+class ProgramChoice(SelectField):
+    """A value from the program's own list; anything else is refused with the allowed values
+    named (the services refuse it too, for any other door)."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            allowed = [c.value for c in self.choices if c.value]
+            raise ValidationError(
+                f"{self.data!r} is not one of this program's: "
+                + (", ".join(allowed) or "(it has none)")
+            ) from None
+
+
 class WhenField(DateTimeLocalField):
     """A moment typed in the office's own time; empty means now."""
 
@@ -43,10 +58,10 @@ class AssignForm(FlaskForm):
 
 
 class ClassifyForm(FlaskForm):
-    level = SelectField("Level", validators=[Optional()])
-    priority = SelectField("Priority", validators=[Optional()])
-    type = SelectField("Type", validators=[Optional()])
-    category = SelectField("Category", validators=[Optional()])
+    level = ProgramChoice("Level", validators=[Optional()])
+    priority = ProgramChoice("Priority", validators=[Optional()])
+    type = ProgramChoice("Type", validators=[Optional()])
+    category = ProgramChoice("Category", validators=[Optional()])
 
 
 class ContactForm(FlaskForm):
@@ -86,7 +101,7 @@ class ResolveForm(FlaskForm):
         ],
         default="unknown",
     )
-    reason = SelectField("Reason", validators=[Optional()])
+    reason = ProgramChoice("Reason", validators=[Optional()])
     detail = StringField("In your words (optional)", validators=[Optional(), Length(max=1000)])
 
 

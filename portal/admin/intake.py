@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.access import can
+from portal.admin.actions import ProgramChoice
 from portal.admin.views import _deny
 from portal.clock import utcnow
 from portal.domain.vocabulary import VocabularyError
@@ -50,7 +51,7 @@ class StaffIntakeForm(FlaskForm):
         "Caller's relationship to the member", validators=[Optional(), Length(max=80)]
     )
     caller_phone = StringField("Call-back number", validators=[Optional(), Length(max=40)])
-    intake_source = SelectField("Came in by", validators=[DataRequired("Say how it came in.")])
+    intake_source = ProgramChoice("Came in by", validators=[DataRequired("Say how it came in.")])
     member_name = StringField("Member's name", validators=[Optional(), Length(max=200)])
     member_id = StringField("Member ID", validators=[Optional(), Length(max=40)])
     birth_date = DateField("Date of birth", validators=[Optional()])
@@ -82,10 +83,10 @@ class StaffIntakeForm(FlaskForm):
     desired_resolution = TextAreaField(
         "What the member wants", validators=[Optional(), Length(max=2000)]
     )
-    type = SelectField("Type", validators=[Optional()])
-    level = SelectField("Level", validators=[Optional()])
-    priority = SelectField("Priority", validators=[Optional()])
-    category = SelectField("Category", validators=[Optional()])
+    type = ProgramChoice("Type", validators=[Optional()])
+    level = ProgramChoice("Level", validators=[Optional()])
+    priority = ProgramChoice("Priority", validators=[Optional()])
+    category = ProgramChoice("Category", validators=[Optional()])
     caller_told = StringField(
         "What you told the caller (e.g. we will call you back within 2 business days)",
         validators=[Optional(), Length(max=1000)],

@@ -69,10 +69,11 @@ def audited(action: str, target: str, detail: dict | None = None) -> None:
     )
 
 
-def forbidden():
-    """Refuse with 403, and keep the attempt in the audit trail."""
+def forbidden(why: str | None = None):
+    """Refuse with 403 (saying why, when there is more to say than the role), and keep the
+    attempt in the audit trail."""
     audited("denied", request.path, {"method": request.method})
-    abort(403)
+    abort(403, description=why)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -515,7 +516,7 @@ class GrievanceView(SecureModelView):
             abort(404)
         user = current_user._get_current_object()
         if action not in actions.available(user, grievance):
-            forbidden()
+            forbidden(f"Not done: {grievance_service.why_not(action, grievance, user)}.")
         form = actions.build(action, grievance, request.form)
         if form.validate():
             try:

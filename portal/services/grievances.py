@@ -45,9 +45,14 @@ def available(grievance: Grievance, user: User | None) -> list[str]:
     return lifecycle.available(state_of(grievance), roles_of(user))
 
 
+def why_not(action: str, grievance: Grievance, by: User | None) -> str | None:
+    """Why the lifecycle table refuses this action here, or None."""
+    return lifecycle.why_not(action, state_of(grievance), roles_of(by))
+
+
 def require(action: str, grievance: Grievance, by: User | None) -> None:
     """Refuse, saying why, what the lifecycle table does not allow."""
-    reason = lifecycle.why_not(action, state_of(grievance), roles_of(by))
+    reason = why_not(action, grievance, by)
     if reason:
         raise ActionError(reason)
 
