@@ -374,3 +374,18 @@ def test_the_list_shows_program_provider_and_assignee_of_each_row(sign_in, progr
     page = session.get("/admin/grievance/").text
     assert page.count("Birch Dental Group") == 3 and page.count("Test liaison") >= 3
     assert "Typed Office" in page and "Maryland HMO quality of care" in page
+
+
+def test_type_priority_and_category_filters_offer_the_programs_words(sign_in, programs):
+    import json
+    import re
+
+    page = sign_in("csr").get("/admin/grievance/").text
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>([^<]+)<', page).group(1))
+    offered = {
+        name: {o[0] for o in filters[0]["options"] or []} for name, filters in groups.items()
+    }
+    assert "Provider Access" in offered["Type"] and "IME escalated callback" in offered["Type"]
+    assert {"high", "escalated"} <= offered["Priority"]
+    assert offered["Level"] == {"I", "II", "III"}
+    assert "in progress" not in offered["Status"] and "in_progress" in offered["Status"]

@@ -22,6 +22,7 @@ from mongoengine.errors import ValidationError as MongoValidationError
 from portal.access import can
 from portal.admin import actions
 from portal.clock import utcnow
+from portal.domain.lifecycle import STATUSES
 from portal.models import (
     OPEN_STATUSES,
     AuditEvent,
@@ -115,6 +116,32 @@ class _ProgramOptions:
 
     def __bool__(self):
         return True
+
+
+class _ListOptions:
+    """The values of one of the programs' lists (types, levels, ...), read when the list is
+    shown: a filter offers the programs' own words, not free text."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __iter__(self):
+        values = sorted({v for p in Program.objects.only(self.name) for v in getattr(p, self.name)})
+        return iter([(v, v) for v in values])
+
+    def __bool__(self):
+        return True
+
+
+class InList(FilterEqual):
+    """Equal to one of the programs' values for this field."""
+
+    def __init__(self, column, name, list_name):
+        super().__init__(column=column, name=name)
+        self.list_name = list_name
+
+    def get_options(self, view):
+        return _ListOptions(self.list_name)
 
 
 class AtRisk(BaseMongoEngineFilter):
@@ -351,16 +378,12 @@ class GrievanceView(SecureModelView):
         FilterEqual(
             column="status",
             name="Status",
-            options=[
-                (s, s)
-                for s in ("received", "in_progress", "escalated", "resolved", "closed", "withdrawn")
-            ],
+            options=[(s, s.replace("_", " ")) for s in STATUSES],
         ),
-        FilterEqual(
-            column="level", name="Level", options=[("I", "I"), ("II", "II"), ("III", "III")]
-        ),
-        FilterEqual(column="type", name="Type"),
-        FilterEqual(column="priority", name="Priority"),
+        InList(column="level", name="Level", list_name="levels"),
+        InList(column="type", name="Type", list_name="types"),
+        InList(column="priority", name="Priority", list_name="priorities"),
+        InList(column="category", name="Category", list_name="categories"),
         BooleanEqualFilter(column="overdue", name="Overdue"),
         BooleanEqualFilter(column="is_open", name="Open"),
         AssignedToMe(column="assignee", name="Assigned to me", options=YES_NO),
