@@ -12,10 +12,9 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from portal.domain.retention import retain_until
 from portal.models import Counter, Grievance, Program
-from portal.models.grievance import Member, Narrative
-from portal.services import clocks, history
+from portal.services import clocks
+from portal.services.intake import Intake, Outcome, build
 from seed.demo import COMPLAINTS, FIRST, LAST, PROVIDER_NAMES
 
 BATCH = 2000
@@ -23,40 +22,42 @@ BATCH = 2000
 
 def _record(program: Program, number: int, received: datetime, is_open: bool, now, rng):
     levels = list(program.levels) or [None]
-    grievance = Grievance(
-        reference=f"V-{received.year}-{number:07d}",
-        program=program,
-        received_at=received,
+    intake = Intake(
+        description=rng.choice(COMPLAINTS),
+        member_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        member_id=f"VOL{rng.randrange(10**7):07d}",
+        age_group=rng.choice(["adult", "adult", "child"]),
+        provider_name=rng.choice(PROVIDER_NAMES),
         intake_source=rng.choice(list(program.intake_sources) or ["phone"]),
-        filed_by="member",
         type=rng.choice(list(program.types)) if program.types else None,
         level=rng.choices(levels, [75, 20, 5][: len(levels)])[0],
         priority=rng.choice(list(program.priorities)) if program.priorities else None,
-        member=Member(
-            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-            member_id=f"VOL{rng.randrange(10**7):07d}",
-            age_group=rng.choice(["adult", "adult", "child"]),
-        ),
-        provider_name=rng.choice(PROVIDER_NAMES),
-        narratives=[Narrative(at=received, kind="intake", text=rng.choice(COMPLAINTS))],
-        is_open=is_open,
-        status="received" if is_open else "closed",
-        created_at=received,
-        updated_at=received,
     )
-    grievance.clocks = clocks.receipt_clocks(program, grievance)
+    outcome = None
     if not is_open:
-        resolved = received + timedelta(days=rng.uniform(1, 25))
-        grievance.resolved_at = resolved
-        grievance.resolution = "Spoke with the office; the member is satisfied."
-        grievance.substantiated = rng.random() < 0.4
-        for clock in grievance.clocks:
-            clock.met_at = resolved
-    grievance.retain_until = retain_until(
-        received, grievance.resolved_at, [program.retention_years]
+        outcome = Outcome(
+            status="closed",
+            resolved_at=received + timedelta(days=rng.uniform(1, 25)),
+            resolution="Spoke with the office; the member is satisfied.",
+            substantiated=rng.random() < 0.4,
+        )
+    grievance = build(
+        program,
+        intake,
+        now,
+        reference=f"V-{received.year}-{number:07d}",
+        received=received,
+        provider=None,
+        outcome=outcome,
+        entry_at=received,
+        audited=False,
     )
-    clocks.settle(grievance, now)
-    history.add(grievance, None, "received", received, audited=False)
+    grievance.created_at = grievance.updated_at = received
+    if outcome is not None:
+        # A generated history: every clock of a closed record was met by its end.
+        for clock in grievance.clocks:
+            clock.met_at = outcome.resolved_at
+        clocks.settle(grievance, now)
     return grievance.to_mongo().to_dict()
 
 

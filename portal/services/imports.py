@@ -18,9 +18,9 @@ from pathlib import Path
 from mongoengine.errors import BulkWriteError, NotUniqueError
 
 from portal.domain.importing import COLUMNS, Vocabulary, header_key, parse_row
-from portal.domain.retention import retain_until
-from portal.models import Caller, Counter, Grievance, Member, Narrative, Program, Provider, User
-from portal.services import audit, clocks, history
+from portal.models import Counter, Grievance, Program, Provider, User
+from portal.services import audit, intake
+from portal.services.intake import Intake, Outcome
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 MAX_ROWS = 200_000
@@ -232,45 +232,37 @@ def _build(fresh, program: Program, now: datetime, by, batch: str, progress) -> 
     for n, row in enumerate(fresh, start=1):
         v = row.values
         received = v["received_at"]
-        status = v["status"]
-        closed = status in ("resolved", "closed", "withdrawn")
-        grievance = Grievance(
+        grievance = intake.build(
+            program,
+            Intake(
+                description=v["narrative"],
+                member_name=v["member_name"],
+                member_id=v["member_id"],
+                caller_name=v["caller_name"],
+                caller_phone=v["caller_phone"],
+                provider_name=v["provider_name"],
+                provider_npi=v["provider_npi"],
+                intake_source=v["intake_source"] or "import",
+                type=v["type"],
+                level=v["level"],
+                priority=v["priority"],
+            ),
+            now,
             reference=v["reference"] or next(numbers[received.year]),
-            program=program,
-            received_at=received,
-            intake_source=v["intake_source"] or "import",
-            filed_by="member",
-            type=v["type"],
-            level=v["level"],
-            priority=v["priority"],
-            status=status,
-            is_open=not closed,
-            member=Member(name=v["member_name"], member_id=v["member_id"]),
-            caller=Caller(name=v["caller_name"], phone=v["caller_phone"])
-            if v["caller_name"] or v["caller_phone"]
-            else None,
+            received=received,
+            by=by,
             provider=providers.get(v["provider_npi"]),
-            provider_name=v["provider_name"],
-            provider_npi=v["provider_npi"],
-            narratives=[Narrative(at=received, kind="intake", text=v["narrative"])]
-            if v["narrative"]
-            else [],
-            resolution=v["resolution"],
-            resolved_at=v["resolved_at"],
-            substantiated=v["substantiated"],
-            retain_until=retain_until(received, v["resolved_at"], [program.retention_years]),
-            import_batch=batch,
-            import_key=v["import_key"],
-            created_at=now,
-            updated_at=now,
+            outcome=Outcome(
+                status=v["status"],
+                resolved_at=v["resolved_at"],
+                resolution=v["resolution"],
+                substantiated=v["substantiated"],
+            ),
+            entry="imported",
+            detail=f"row {row.line}",
+            audited=False,
         )
-        grievance.clocks = clocks.receipt_clocks(program, grievance)
-        if v["resolved_at"]:
-            for clock in grievance.clocks:
-                if clock.met_by == "resolved":
-                    clock.met_at = v["resolved_at"]
-        clocks.settle(grievance, now)
-        history.add(grievance, by, "imported", now, f"row {row.line}", audited=False)
+        grievance.import_batch, grievance.import_key = batch, v["import_key"]
         grievance.validate()
         records.append(grievance)
         if progress and n % 500 == 0:

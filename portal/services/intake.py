@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from portal.domain import intake as rules
 from portal.domain import vocabulary
+from portal.domain.lifecycle import OPEN
 from portal.domain.retention import retain_until
 from portal.models import (
     Caller,
@@ -80,29 +81,52 @@ def _triage(grievance: Grievance, program: Program, now: datetime) -> None:
     history.add(grievance, None, "triaged", now, detail)
 
 
-def submit(
+@dataclass
+class Outcome:
+    """How a record that comes in already worked (an old log, a generated history) ended."""
+
+    status: str
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+    substantiated: bool | None = None
+
+
+_LOOK_UP = object()  # build(): find the provider by the NPI given
+
+
+def build(
     program: Program,
     intake: Intake,
     now: datetime,
     *,
+    reference: str,
+    received: datetime,
     by: User | None = None,
-    received_at: datetime | None = None,
+    provider=_LOOK_UP,
+    outcome: Outcome | None = None,
+    entry: str = "received",
+    detail: str | None = None,
+    entry_at: datetime | None = None,
+    audited: bool = True,
+    triage: bool = False,
 ) -> Grievance:
-    """Store a new grievance with its intake narrative, clocks and first history entry.
-    Nothing else happens here: what follows (mail, alerts) is the caller's next step.
-    Values from the program's lists (type, level, priority, category, intake source) must be
-    among them: VocabularyError names the allowed ones."""
-    vocabulary.check(
-        vocabulary.lists_of(program),
-        {field: getattr(intake, field) for field in vocabulary.LISTS},
-    )
-    received = received_at or now
+    """A new grievance, not yet saved, whatever door it came through (the web form, staff
+    intake, an import, a generated history): member and caller, intake narrative, retention,
+    clocks started (and met by the outcome's resolution), settled at `now`, and its first
+    history entry. `triage` reads the member's words for a Level III matter first."""
     zone = program.calendar().zone
     age_group = intake.age_group
     if intake.birth_date is not None:
         age_group = rules.age_group(intake.birth_date, received.astimezone(zone).date())
+    if provider is _LOOK_UP:
+        # A known NPI links the record to the provider, so the repeat watch sees it.
+        provider = (
+            Provider.objects(npi=intake.provider_npi).first() if intake.provider_npi else None
+        )
+    status = outcome.status if outcome else "received"
+    resolved_at = outcome.resolved_at if outcome else None
     grievance = Grievance(
-        reference=next_reference(received),
+        reference=reference,
         program=program,
         received_at=received,
         intake_source=intake.intake_source,
@@ -111,6 +135,8 @@ def submit(
         level=intake.level,
         priority=intake.priority,
         category=intake.category,
+        status=status,
+        is_open=status in OPEN,
         member=Member(
             name=intake.member_name,
             member_id=intake.member_id,
@@ -133,8 +159,7 @@ def submit(
         provider_name=intake.provider_name,
         provider_city=intake.provider_city,
         provider_npi=intake.provider_npi,
-        # A known NPI links the record to the provider, so the repeat watch sees it.
-        provider=Provider.objects(npi=intake.provider_npi).first() if intake.provider_npi else None,
+        provider=provider,
         incident_date=intake.incident_date,
         desired_resolution=intake.desired_resolution,
         consent_to_contact=intake.consent_to_contact,
@@ -145,16 +170,61 @@ def submit(
         if intake.intake_source == "web form" and program.member_routes
         else intake.state_route_offered,
         caller_told=intake.caller_told,
-        narratives=[Narrative(at=received, by=by, kind="intake", text=intake.description)],
-        retain_until=retain_until(received, None, [program.retention_years]),
+        narratives=[Narrative(at=received, by=by, kind="intake", text=intake.description)]
+        if intake.description
+        else [],
+        resolution=outcome.resolution if outcome else None,
+        resolved_at=resolved_at,
+        substantiated=outcome.substantiated if outcome else None,
+        retain_until=retain_until(received, resolved_at, [program.retention_years]),
         created_at=now,
         updated_at=now,
     )
-    history.add(grievance, by, "received", now, f"through {intake.intake_source}")
-    if intake.level is None:
+    history.add(
+        grievance,
+        by,
+        entry,
+        entry_at or now,
+        f"through {intake.intake_source}" if detail is None else detail,
+        audited=audited,
+    )
+    if triage and intake.level is None:
         _triage(grievance, program, now)
     grievance.clocks = clocks.receipt_clocks(program, grievance)
+    if resolved_at is not None:
+        for clock in grievance.clocks:
+            if clock.met_by == "resolved":
+                clock.met_at = resolved_at
     clocks.settle(grievance, now)
+    return grievance
+
+
+def submit(
+    program: Program,
+    intake: Intake,
+    now: datetime,
+    *,
+    by: User | None = None,
+    received_at: datetime | None = None,
+) -> Grievance:
+    """Store a new complaint (the web form, staff intake, the demo) with its intake narrative,
+    clocks and first history entry. Nothing else happens here: what follows (mail, alerts)
+    is the caller's next step. Values from the program's lists (type, level, priority,
+    category, intake source) must be among them: VocabularyError names the allowed ones."""
+    vocabulary.check(
+        vocabulary.lists_of(program),
+        {field: getattr(intake, field) for field in vocabulary.LISTS},
+    )
+    received = received_at or now
+    grievance = build(
+        program,
+        intake,
+        now,
+        reference=next_reference(received),
+        received=received,
+        by=by,
+        triage=True,
+    )
     grievance.save()
     log.info("grievance %s stored for program %s", grievance.pk, program.slug)
     return grievance
