@@ -72,3 +72,20 @@ def test_an_administrator_creates_an_account_on_the_screen(app, sign_in):
     assert AuditEvent.objects(action="user created").count() == 1
     signed = login(app.test_client(), "analyst@plan.example", temporary, follow_redirects=True)
     assert "Change your password" in signed.text
+
+
+def test_an_administrator_changes_an_account_through_the_account_service(sign_in, staff):
+    admin = sign_in("admin")
+    url = f"/admin/user/edit/?id={staff['csr'].pk}"
+    token = csrf_token(admin.get(url).text)
+    # (the screen validates addresses: ".test" is a reserved name it refuses)
+    base = {"csrf_token": token, "email": "csr@plan.example", "name": "Test csr", "active": "y"}
+    own = {**base, "roles": ["csr"], "manager": str(staff["csr"].pk)}
+    refused = admin.post(url, data=own, follow_redirects=True)
+    assert "A person cannot be their own manager." in refused.text
+    assert User.objects.get(pk=staff["csr"].pk).manager is None
+    changed = admin.post(url, data={**base, "roles": ["supervisor"]}, follow_redirects=True)
+    assert changed.status_code == 200
+    assert User.objects.get(pk=staff["csr"].pk).roles == ["supervisor"]
+    (event,) = AuditEvent.objects(action="user changed")
+    assert event.actor == staff["admin"] and event.detail["roles"] == ["supervisor"]

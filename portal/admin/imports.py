@@ -6,11 +6,10 @@ from __future__ import annotations
 from bson import ObjectId
 from bson.errors import InvalidId
 from flask import abort, jsonify, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 
-from portal.access import can
-from portal.admin.views import _deny
+from portal.admin.base import SecureView
 from portal.clock import utcnow
 from portal.models import ImportRun, Program
 from portal.runtime import runtime
@@ -21,12 +20,8 @@ from portal.services.reports import program_named
 UPLOAD_LIMIT = 32 * 1024 * 1024  # a 50,000-row workbook; the public pages keep 256 KB
 
 
-class ImportView(BaseView):
-    def is_accessible(self):
-        return can(current_user, "import.run")
-
-    def inaccessible_callback(self, name, **kwargs):
-        return _deny()
+class ImportView(SecureView):
+    permission = "import.run"
 
     def _handle_view(self, name, **kwargs):
         request.max_content_length = UPLOAD_LIMIT

@@ -4,7 +4,7 @@ admin through the same service as the public form. A thin view over services.int
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from mongoengine import Q
@@ -19,9 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal.access import can
 from portal.admin.actions import ProgramChoice
-from portal.admin.views import _deny
+from portal.admin.base import SecureView
 from portal.clock import utcnow
 from portal.domain.vocabulary import VocabularyError
 from portal.models import Program, Provider
@@ -128,14 +127,10 @@ def _text(field) -> str | None:
     return value or None
 
 
-class StaffIntakeView(BaseView):
+class StaffIntakeView(SecureView):
     """Record a complaint taken by phone, letter or at the desk."""
 
-    def is_accessible(self):
-        return can(current_user, "grievance.intake")
-
-    def inaccessible_callback(self, name, **kwargs):
-        return _deny()
+    permission = "grievance.intake"
 
     @expose("/")
     def index(self):

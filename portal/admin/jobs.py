@@ -6,11 +6,11 @@ import re
 
 import redis
 from flask import flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 
 from portal.access import can
-from portal.admin.views import _deny, audited, forbidden
+from portal.admin.base import SecureView, audited, forbidden
 from portal.clock import utcnow
 from portal.runtime import runtime
 from portal.services import monitor
@@ -18,12 +18,8 @@ from portal.services import monitor
 JOB_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
-class JobsView(BaseView):
-    def is_accessible(self):
-        return can(current_user, "jobs.view")
-
-    def inaccessible_callback(self, name, **kwargs):
-        return _deny()
+class JobsView(SecureView):
+    permission = "jobs.view"
 
     @expose("/")
     def index(self):

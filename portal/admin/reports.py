@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask import Response, abort, flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_login import current_user
 
 from portal.access import can
-from portal.admin.views import _deny, audited, forbidden
+from portal.admin.base import SecureView, audited, forbidden
 from portal.clock import utcnow
 from portal.domain.reports import Quarter, ReportError
 from portal.models import Program, TrendAnalysis
@@ -48,12 +48,8 @@ def _may_write() -> None:
         forbidden()
 
 
-class ReportsView(BaseView):
-    def is_accessible(self):
-        return can(current_user, "report.view")
-
-    def inaccessible_callback(self, name, **kwargs):
-        return _deny()
+class ReportsView(SecureView):
+    permission = "report.view"
 
     def _choice(self) -> tuple[Program, Quarter]:
         """The program and quarter asked for (query string); a bad one is a 400 that says

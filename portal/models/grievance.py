@@ -4,8 +4,9 @@ from __future__ import annotations
 # (form_subdocuments), not EmbeddedDocumentListField.
 import mongoengine as me
 
-STATUSES = ("received", "in_progress", "escalated", "resolved", "closed", "withdrawn")
-OPEN_STATUSES = ("received", "in_progress", "escalated")
+from portal.domain.lifecycle import OPEN, STATUSES  # the lifecycle's own lists
+
+OPEN_STATUSES = tuple(s for s in STATUSES if s in OPEN)
 NARRATIVE_KINDS = ("intake", "investigation", "contact", "resolution", "note")
 CONTACT_WITH = ("member", "caller", "provider office", "MCO")
 CONTACT_CHANNELS = ("phone", "letter", "e-mail", "visit")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from portal.domain.repeats import needs_level2_review
-from portal.models import Grievance, Program, Provider
+from portal.models import OPEN_STATUSES, Grievance, Program, Provider
 
 
 def watch(provider: Provider | None, program: Program, now: datetime) -> bool:
@@ -30,3 +30,21 @@ def watch(provider: Provider | None, program: Program, now: datetime) -> bool:
         provider.reload()
     records.update(set__repeat_flag=True)
     return True
+
+
+def provider_records(provider: Provider, limit: int) -> tuple[list[Grievance], int]:
+    """The provider's newest records (what its page lists) and how many corrective action
+    plans are still awaited on the open ones among them."""
+    records = list(
+        Grievance.objects(provider=provider)
+        .only("reference", "received_at", "level", "type", "status", "repeat_flag", "clocks")
+        .order_by("-received_at")
+        .limit(limit)
+    )
+    open_caps = sum(
+        1
+        for g in records
+        for c in g.clocks
+        if c.met_by == "cap received" and c.met_at is None and g.status in OPEN_STATUSES
+    )
+    return records, open_caps

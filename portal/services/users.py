@@ -71,12 +71,21 @@ def create(
     by: User | None,
     now: datetime,
     team: str | None = None,
+    manager: User | None = None,
+    active: bool = True,
 ) -> tuple[User, str]:
     """A new account with a one-time password, which it must change at first sign-in."""
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown or not roles:
-        raise AccountError(f"Give one or more roles from: {', '.join(ROLES)}.")
-    user = User(email=email.strip().lower(), name=name.strip(), roles=roles, team=team)
+    _check_roles(roles)
+    if not (name or "").strip():
+        raise AccountError("Give the person's name.")
+    user = User(
+        email=email.strip().lower(),
+        name=name.strip(),
+        roles=roles,
+        team=team,
+        manager=manager,
+        active=active,
+    )
     temporary = issue_temporary_password(user)
     try:
         user.save()
@@ -84,6 +93,45 @@ def create(
         raise AccountError(f"An account for {email} exists already.") from None
     audit.record("user created", now, actor=by, target=f"user:{user.pk}", detail={"roles": roles})
     return user, temporary
+
+
+def _check_roles(roles: list[str]) -> None:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise AccountError(f"Give one or more roles from: {', '.join(ROLES)}.")
+
+
+def update(
+    user: User,
+    *,
+    by: User | None,
+    now: datetime,
+    email: str,
+    name: str,
+    roles: list[str],
+    team: str | None,
+    manager: User | None,
+    active: bool,
+) -> None:
+    """Change an account's e-mail, name, roles, team, manager or whether it may sign in."""
+    _check_roles(roles)
+    if not (name or "").strip():
+        raise AccountError("Give the person's name.")
+    if manager is not None and manager.pk == user.pk:
+        raise AccountError("A person cannot be their own manager.")
+    user.email, user.name = email.strip().lower(), name.strip()
+    user.roles, user.team, user.manager, user.active = roles, team or None, manager, active
+    try:
+        user.save()
+    except NotUniqueError:
+        raise AccountError(f"An account for {email} exists already.") from None
+    audit.record(
+        "user changed",
+        now,
+        actor=by,
+        target=f"user:{user.pk}",
+        detail={"roles": list(roles), "active": active},
+    )
 
 
 def issue_temporary_password(user: User) -> str:

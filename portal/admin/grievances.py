@@ -1,95 +1,34 @@
-"""Admin views. Declarative; hooks delegate to services; access through portal.access.can."""
+"""The grievance list and record page: find, read and work records. Every change is an
+action of the lifecycle table (portal.admin.actions); there is no edit form."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_admin import AdminIndexView, expose
-from flask_admin.contrib.mongoengine import ModelView
+from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     BaseMongoEngineFilter,
     BooleanEqualFilter,
     FilterEqual,
 )
-from flask_admin.form.fields import JSONField
-from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError as MongoValidationError
 
 from portal.access import can
 from portal.admin import actions
+from portal.admin.base import SecureModelView, _part, forbidden, neutralise
 from portal.clock import utcnow
 from portal.domain.lifecycle import STATUSES
-from portal.models import (
-    OPEN_STATUSES,
-    AuditEvent,
-    CompletenessResult,
-    Grievance,
-    Outbox,
-    Program,
-    Provider,
-    User,
-)
+from portal.models import Program, Provider, User
 from portal.runtime import runtime
-from portal.services import audit, dashboard, users
+from portal.services import audit, dashboard
 from portal.services import clocks as clock_service
 from portal.services import grievances as grievance_service
 from portal.services import history as history_service
 from portal.services.documents import built
-
-__all__ = [
-    "AuditEvent",
-    "CompletenessResult",
-    "Grievance",
-    "Outbox",
-    "Program",
-    "Provider",
-    "User",
-]
-
-
-def _deny():
-    if not current_user.is_authenticated:
-        # The path only: a query string may hold a search term with member details.
-        return redirect(url_for("auth.login", next=request.path))
-    forbidden()
-
-
-def audited(action: str, target: str, detail: dict | None = None) -> None:
-    """Keep what the signed-in person just did in the audit trail: who, when, from where."""
-    audit.record(
-        action,
-        utcnow(),
-        actor=current_user._get_current_object(),
-        target=target,
-        detail=detail or {},
-        ip=request.remote_addr,
-    )
-
-
-def forbidden(why: str | None = None):
-    """Refuse with 403 (saying why, when there is more to say than the role), and keep the
-    attempt in the audit trail."""
-    audited("denied", request.path, {"method": request.method})
-    abort(403, description=why)
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell a spreadsheet would run as a formula is exported as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _utc(view, value, name):
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
 
 YES_NO = [("1", "Yes"), ("0", "No")]
 
@@ -176,77 +115,6 @@ class AssignedToMe(BaseMongoEngineFilter):
         return "is"
 
 
-class SecureModelView(ModelView):
-    """Closed by default: a view names the permission it needs to be seen and to change data."""
-
-    view_permission = "home.view"
-    edit_permission: str | None = None
-    can_delete = False  # nothing is hard-deleted before its retention ends
-    can_create = False
-    can_export = False
-    can_view_details = True
-    page_size = 50
-    named_filter_urls = True  # readable links, e.g. ?flt0_overdue_equals=1
-    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _utc}
-    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: _utc}
-
-    def search_placeholder(self):
-        return "Search"
-
-    def is_accessible(self):
-        return can(current_user, self.view_permission)
-
-    def inaccessible_callback(self, name, **kwargs):
-        return _deny()
-
-    @property
-    def can_edit(self):
-        return bool(self.edit_permission) and can(current_user, self.edit_permission)
-
-    # Views that change data: refused with 403 (and audited) for roles that may not, rather
-    # than Flask-Admin's quiet redirect back to the list.
-    CHANGING_VIEWS = frozenset(
-        {"edit_view", "create_view", "delete_view", "action_view", "ajax_update"}
-    )
-
-    def _handle_view(self, name, **kwargs):
-        refused = super()._handle_view(name, **kwargs)
-        if refused is not None:
-            return refused
-        if name in self.CHANGING_VIEWS and not (
-            self.can_edit if name != "create_view" else self.can_create
-        ):
-            forbidden()
-        if (
-            (name == "delete_view" and not self.can_delete)
-            or (name == "export" and not self.can_export)
-            or (name == "details_view" and not self.can_view_details)
-        ):
-            forbidden()
-        return None
-
-
-class HomeView(AdminIndexView):
-    """Show what needs the signed-in staff member now."""
-
-    def is_accessible(self):
-        return can(current_user, "home.view")
-
-    def inaccessible_callback(self, name, **kwargs):
-        return _deny()
-
-    @expose("/")
-    def index(self):
-        """Show counts of what needs attention, each linking to its list."""
-        now = utcnow()
-        return self.render(
-            "admin/home.html",
-            counts=dashboard.counts(current_user._get_current_object(), now),
-            completeness=dashboard.last_month_completeness(now),
-            weekly=dashboard.weekly(now),
-        )
-
-
 def _local(model, value) -> str:
     """A stored UTC time as the program's office sees it."""
     if value is None:
@@ -280,11 +148,6 @@ def _narratives(view, context, model, name):
     return Markup('<ul class="list-unstyled">{}</ul>').format(items)
 
 
-def _part(template: str, **context) -> Markup:
-    """A piece of a page from a template: Jinja escapes every value, member text included."""
-    return Markup(render_template(template, **context))  # noqa: S704 - autoescaped output
-
-
 def _contacts(view, context, model, name):
     row = Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>")
     rows = Markup("").join(
@@ -299,30 +162,6 @@ def _contacts(view, context, model, name):
         for a in sorted(model.contact_attempts, key=lambda a: a.at, reverse=True)
     )
     return Markup('<table class="table table-sm contacts">{}</table>').format(rows)
-
-
-PROVIDER_RECORDS_SHOWN = 200
-
-
-def _provider_records(provider):
-    records = list(
-        Grievance.objects(provider=provider)
-        .only("reference", "received_at", "level", "type", "status", "repeat_flag", "clocks")
-        .order_by("-received_at")
-        .limit(PROVIDER_RECORDS_SHOWN)
-    )
-    open_caps = sum(
-        1
-        for g in records
-        for c in g.clocks
-        if c.met_by == "cap received" and c.met_at is None and g.status in OPEN_STATUSES
-    )
-    return _part(
-        "admin/parts/provider_records.html",
-        rows=records,
-        open_caps=open_caps,
-        limit=PROVIDER_RECORDS_SHOWN,
-    )
 
 
 def _clocks(view, context, model, name):
@@ -580,173 +419,3 @@ class GrievanceView(SecureModelView):
 
     def _search(self, query, search_term):
         return grievance_service.search(query, search_term)
-
-
-class ProviderView(SecureModelView):
-    """Providers and offices that grievances name, with the repeat-complaint flag."""
-
-    view_permission = "provider.view"
-    edit_permission = "provider.edit"
-    column_list = ("name", "npi", "office", "city", "program", "review_flag")
-    column_searchable_list = ("name", "npi")
-    column_filters = (BooleanEqualFilter(column="review_flag", name="Flagged for review"),)
-    column_formatters = {
-        "review_flag": lambda v, c, m, n: m.review_flag_reason if m.review_flag else "",
-        "grievances": lambda v, c, m, n: _provider_records(m),
-    }
-    column_details_list = ("name", "npi", "office", "city", "program", "review_flag", "grievances")
-    column_labels = {"review_flag": "Level II review", "grievances": "Grievances"}
-    form_columns = ("name", "npi", "office", "city", "program", "review_flag", "review_flag_reason")
-
-    @property
-    def can_create(self):
-        return self.can_edit
-
-
-class ProgramView(SecureModelView):
-    """Programs: timezone, hours, holidays, taxonomy and clocks, edited by administrators."""
-
-    view_permission = "program.view"
-    edit_permission = "program.edit"
-    column_list = ("slug", "name", "timezone", "warning_hours", "retention_years", "active")
-    column_details_list = (
-        "slug",
-        "name",
-        "timezone",
-        "office_hours",
-        "holiday_country",
-        "holiday_subdivision",
-        "closures",
-        "types",
-        "levels",
-        "priorities",
-        "categories",
-        "intake_sources",
-        "substantiation_reasons",
-        "clock_rules",
-        "warning_hours",
-        "supervisor_grace_hours",
-        "retention_years",
-        "completeness_rules",
-        "repeat_threshold",
-        "repeat_window_days",
-        "report_settings",
-        "member_routes",
-        "member_routes_es",
-        "active",
-    )
-    form_columns = column_details_list[1:]
-    # Dicts are edited as JSON (Flask-Admin would offer a plain text box).
-    form_overrides = {"office_hours": JSONField, "report_settings": JSONField}
-    form_subdocuments = {
-        "clock_rules": {
-            "form_subdocuments": {
-                None: {
-                    "form_columns": ("name", "rule", "when", "met_by"),
-                    "form_overrides": {"when": JSONField},
-                }
-            }
-        }
-    }
-    form_args = {
-        "office_hours": {
-            "description": 'Open spans per weekday, e.g. {"mon": ["08:00-17:00"], '
-            '"fri": ["07:30-11:30"]}. Days left out are closed.'
-        },
-        "timezone": {"description": "An IANA zone, e.g. America/New_York."},
-        "closures": {
-            "description": "Extra days the office is shut (the holidays of the "
-            "country and state above are already counted)."
-        },
-        "completeness_rules": {
-            "description": "Fields every record needs, e.g. type, "
-            "member_name|member_id, when_resolved:resolution."
-        },
-    }
-    column_formatters = {
-        "clock_rules": lambda v, c, m, n: "; ".join(
-            f"{r.name}: {r.rule}" + (f" when {r.when}" if r.when else "") for r in m.clock_rules
-        ),
-    }
-
-    def on_model_change(self, form, model, is_created):
-        # mongoengine's validate() runs clean(): a bad timezone, hours that end before they
-        # start or a rule that cannot be read is refused with its message.
-        model.validate()
-        for rule in model.clock_rules:
-            rule.validate()
-
-
-class UserView(SecureModelView):
-    """Staff accounts, for administrators."""
-
-    view_permission = "user.edit"
-    edit_permission = "user.edit"
-    column_list = ("email", "name", "roles", "team", "manager", "active")
-    column_searchable_list = ("email", "name")
-    form_columns = ("email", "name", "roles", "team", "manager", "active")
-    form_args = {"roles": {"description": "What the person may do; see the README."}}
-
-    @property
-    def can_create(self):
-        return self.can_edit
-
-    def on_model_change(self, form, model, is_created):
-        now = utcnow()
-        if is_created:
-            # Shown once, to the administrator, who hands it over in person or by phone.
-            temporary = users.issue_temporary_password(model)
-            flash(
-                f"One-time password for {model.email}: {temporary} (to be changed at "
-                "first sign-in).",
-                "success",
-            )
-        audit.record(
-            "user created" if is_created else "user changed",
-            now,
-            actor=current_user._get_current_object(),
-            target=f"user:{model.email}",
-            detail={"roles": list(model.roles), "active": model.active},
-        )
-
-
-class OutboxView(SecureModelView):
-    """Mail the portal has sent or will send."""
-
-    view_permission = "outbox.view"
-    column_list = ("created_at", "kind", "recipient", "subject", "status", "attempts", "sent_at")
-    column_default_sort = ("created_at", True)
-    column_filters = ("kind", "status")
-    column_details_list = ("created_at", "kind", "recipient", "subject", "status", "text")
-
-
-class AuditView(SecureModelView):
-    """Sign-ins, refusals and exports, for auditors (each record keeps its own history)."""
-
-    view_permission = "audit.view"
-    can_view_details = False
-    column_list = ("at", "action", "actor", "actor_email", "target", "detail", "ip")
-    column_default_sort = ("at", True)
-    column_filters = ("action", "actor_email", "at")
-    column_searchable_list = ("actor_email", "target")
-    column_formatters = {"actor": lambda v, c, m, n: m.actor.name if m.actor else ""}
-
-
-class CompletenessView(SecureModelView):
-    """Last month's log: which records are incomplete, and what each lacks."""
-
-    view_permission = "completeness.view"
-    column_list = ("month", "manager", "checked", "incomplete", "computed_at", "final")
-    column_default_sort = ("month", True)
-    column_filters = (FilterEqual(column="month", name="Month"),)
-    named_filter_urls = True
-    column_labels = {"final": "Final (after the 5th)"}
-    column_formatters = {
-        "incomplete": lambda v, c, m, n: (
-            Markup("<br>").join(
-                Markup("{}: {}").format(i.reference, ", ".join(i.missing)) for i in m.incomplete
-            )
-            or "complete"
-        ),
-        "manager": lambda v, c, m, n: m.manager.name if m.manager else "unassigned",
-    }

@@ -1,0 +1,176 @@
+"""The directory: providers (with their grievances and open CAPs), programs and staff."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter
+from flask_admin.form.fields import JSONField
+from flask_login import current_user
+
+from portal.admin.base import SecureModelView, _part
+from portal.clock import utcnow
+from portal.services import repeats, users
+
+PROVIDER_RECORDS_SHOWN = 200
+
+
+def _provider_records(provider):
+    records, open_caps = repeats.provider_records(provider, PROVIDER_RECORDS_SHOWN)
+    return _part(
+        "admin/parts/provider_records.html",
+        rows=records,
+        open_caps=open_caps,
+        limit=PROVIDER_RECORDS_SHOWN,
+    )
+
+
+class ProviderView(SecureModelView):
+    """Providers and offices that grievances name, with the repeat-complaint flag."""
+
+    view_permission = "provider.view"
+    edit_permission = "provider.edit"
+    column_list = ("name", "npi", "office", "city", "program", "review_flag")
+    column_searchable_list = ("name", "npi")
+    column_filters = (BooleanEqualFilter(column="review_flag", name="Flagged for review"),)
+    column_formatters = {
+        "review_flag": lambda v, c, m, n: m.review_flag_reason if m.review_flag else "",
+        "grievances": lambda v, c, m, n: _provider_records(m),
+    }
+    column_details_list = ("name", "npi", "office", "city", "program", "review_flag", "grievances")
+    column_labels = {"review_flag": "Level II review", "grievances": "Grievances"}
+    form_columns = ("name", "npi", "office", "city", "program", "review_flag", "review_flag_reason")
+
+    @property
+    def can_create(self):
+        return self.can_edit
+
+
+class ProgramView(SecureModelView):
+    """Programs: timezone, hours, holidays, taxonomy and clocks, edited by administrators."""
+
+    view_permission = "program.view"
+    edit_permission = "program.edit"
+    column_list = ("slug", "name", "timezone", "warning_hours", "retention_years", "active")
+    column_details_list = (
+        "slug",
+        "name",
+        "timezone",
+        "office_hours",
+        "holiday_country",
+        "holiday_subdivision",
+        "closures",
+        "types",
+        "levels",
+        "priorities",
+        "categories",
+        "intake_sources",
+        "substantiation_reasons",
+        "clock_rules",
+        "warning_hours",
+        "supervisor_grace_hours",
+        "retention_years",
+        "completeness_rules",
+        "repeat_threshold",
+        "repeat_window_days",
+        "report_settings",
+        "member_routes",
+        "member_routes_es",
+        "active",
+    )
+    form_columns = column_details_list[1:]
+    # Dicts are edited as JSON (Flask-Admin would offer a plain text box).
+    form_overrides = {"office_hours": JSONField, "report_settings": JSONField}
+    form_subdocuments = {
+        "clock_rules": {
+            "form_subdocuments": {
+                None: {
+                    "form_columns": ("name", "rule", "when", "met_by"),
+                    "form_overrides": {"when": JSONField},
+                }
+            }
+        }
+    }
+    form_args = {
+        "office_hours": {
+            "description": 'Open spans per weekday, e.g. {"mon": ["08:00-17:00"], '
+            '"fri": ["07:30-11:30"]}. Days left out are closed.'
+        },
+        "timezone": {"description": "An IANA zone, e.g. America/New_York."},
+        "closures": {
+            "description": "Extra days the office is shut (the holidays of the "
+            "country and state above are already counted)."
+        },
+        "completeness_rules": {
+            "description": "Fields every record needs, e.g. type, "
+            "member_name|member_id, when_resolved:resolution."
+        },
+    }
+    column_formatters = {
+        "clock_rules": lambda v, c, m, n: "; ".join(
+            f"{r.name}: {r.rule}" + (f" when {r.when}" if r.when else "") for r in m.clock_rules
+        ),
+    }
+
+    def on_model_change(self, form, model, is_created):
+        # mongoengine's validate() runs clean(): a bad timezone, hours that end before they
+        # start or a rule that cannot be read is refused with its message.
+        model.validate()
+        for rule in model.clock_rules:
+            rule.validate()
+
+
+class UserView(SecureModelView):
+    """Staff accounts, for administrators."""
+
+    view_permission = "user.edit"
+    edit_permission = "user.edit"
+    column_list = ("email", "name", "roles", "team", "manager", "active")
+    column_searchable_list = ("email", "name")
+    form_columns = ("email", "name", "roles", "team", "manager", "active")
+    form_args = {"roles": {"description": "What the person may do; see the README."}}
+
+    @property
+    def can_create(self):
+        return self.can_edit
+
+    # The account services make and change accounts, with their checks and audit records;
+    # the view only reads the form.
+    def create_model(self, form):
+        try:
+            user, temporary = users.create(
+                form.email.data or "",
+                form.name.data or "",
+                list(form.roles.data or []),
+                by=current_user._get_current_object(),
+                now=utcnow(),
+                team=form.team.data or None,
+                manager=form.manager.data,
+                active=bool(form.active.data),
+            )
+        except users.AccountError as exc:
+            flash(str(exc), "error")
+            return False
+        # Shown once, to the administrator, who hands it over in person or by phone.
+        flash(
+            f"One-time password for {user.email}: {temporary} (to be changed at first sign-in).",
+            "success",
+        )
+        return user
+
+    def update_model(self, form, model):
+        try:
+            users.update(
+                model,
+                by=current_user._get_current_object(),
+                now=utcnow(),
+                email=form.email.data or "",
+                name=form.name.data or "",
+                roles=list(form.roles.data or []),
+                team=form.team.data or None,
+                manager=form.manager.data,
+                active=bool(form.active.data),
+            )
+        except users.AccountError as exc:
+            flash(str(exc), "error")
+            return False
+        return True

@@ -1,0 +1,32 @@
+"""The staff member's home: what needs them now."""
+
+from __future__ import annotations
+
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+
+from portal.access import can
+from portal.admin.base import _deny
+from portal.clock import utcnow
+from portal.services import dashboard
+
+
+class HomeView(AdminIndexView):
+    """Show what needs the signed-in staff member now."""
+
+    def is_accessible(self):
+        return can(current_user, "home.view")
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _deny()
+
+    @expose("/")
+    def index(self):
+        """Show counts of what needs attention, each linking to its list."""
+        now = utcnow()
+        return self.render(
+            "admin/home.html",
+            counts=dashboard.counts(current_user._get_current_object(), now),
+            completeness=dashboard.last_month_completeness(now),
+            weekly=dashboard.weekly(now),
+        )
