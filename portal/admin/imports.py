@@ -57,15 +57,15 @@ class ImportView(SecureView):
             except ImportFileError as exc:
                 return jsonify({"ok": False, "error": str(exc)}), 400
             return jsonify(report.as_dict()), 200 if report.ok else 400
-        job = ImportRun(
-            program=program,
-            file_name=upload.filename[:255],
-            content=content,
-            dry_run=dry_run,
+        job = imports.upload(
+            program,
+            upload.filename,
+            content,
             by=me,
-            created_at=utcnow(),
-        ).save()
-        imports.start(job.pk, runtime())
+            now=utcnow(),
+            dry_run=dry_run,
+            runtime=runtime(),
+        )
         return redirect(url_for(".progress", run_id=str(job.pk)))
 
     @expose("/run/<run_id>")

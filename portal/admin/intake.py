@@ -195,9 +195,9 @@ class StaffIntakeView(SecureView):
             ),
             now,
             by=me,
+            # The office chosen from the list; else the one the NPI typed names, if known.
+            **({"provider": office} if office is not None else {}),
         )
-        if office is not None and grievance.provider is None:
-            grievance.update(set__provider=office)
         # Stored; what follows (acknowledgment, Level III alert) may fail without losing it.
         notices.after_intake(grievance, now, runtime())
         return grievance

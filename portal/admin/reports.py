@@ -12,7 +12,7 @@ from portal.access import can
 from portal.admin.base import SecureView, audited, forbidden
 from portal.clock import utcnow
 from portal.domain.reports import Quarter, ReportError
-from portal.models import Program, TrendAnalysis
+from portal.models import Program
 from portal.services import daily, records, reports, spreadsheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,16 +122,12 @@ class ReportsView(SecureView):
             _may_write()
             now, me = utcnow(), current_user._get_current_object()
             if request.form.get("deliver"):
-                TrendAnalysis.objects(program=program, quarter=str(quarter)).update_one(
-                    upsert=True, set__delivered_at=now, set__delivered_by=me
-                )
+                reports.deliver_trend_analysis(program, quarter, me, now)
                 flash(f"Trend analysis {quarter} marked delivered.", "success")
                 action = "trend analysis delivered"
             else:
-                values = {f"set__{k}": str(request.form.get(k, ""))[:10000] for k in WRITTEN}
-                TrendAnalysis.objects(program=program, quarter=str(quarter)).update_one(
-                    upsert=True, set__written_by=me, set__written_at=now, **values
-                )
+                written = {k: request.form.get(k, "") for k in WRITTEN}
+                reports.write_trend_analysis(program, quarter, written, me, now)
                 flash("Saved.", "success")
                 action = "trend analysis written"
             audited(action, f"{program.slug} {quarter}")

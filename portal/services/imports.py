@@ -18,7 +18,7 @@ from pathlib import Path
 from mongoengine.errors import BulkWriteError, NotUniqueError
 
 from portal.domain.importing import COLUMNS, Vocabulary, header_key, parse_row
-from portal.models import Counter, Grievance, Program, Provider, User
+from portal.models import Counter, Grievance, ImportRun, Program, Provider, User
 from portal.services import audit, intake
 from portal.services.intake import Intake, Outcome
 
@@ -268,6 +268,29 @@ def _build(fresh, program: Program, now: datetime, by, batch: str, progress) -> 
         if progress and n % 500 == 0:
             progress("preparing", n, len(fresh))
     return records
+
+
+def upload(
+    program: Program,
+    file_name: str,
+    content: bytes,
+    *,
+    by: User,
+    now: datetime,
+    dry_run: bool,
+    runtime,
+) -> ImportRun:
+    """Keep an uploaded log until a worker imports it (the run shows how far it got)."""
+    job = ImportRun(
+        program=program,
+        file_name=file_name[:255],
+        content=content,
+        dry_run=dry_run,
+        by=by,
+        created_at=now,
+    ).save()
+    start(job.pk, runtime)
+    return job
 
 
 def start(run_id, runtime) -> None:

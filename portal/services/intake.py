@@ -206,6 +206,7 @@ def submit(
     *,
     by: User | None = None,
     received_at: datetime | None = None,
+    provider=_LOOK_UP,
 ) -> Grievance:
     """Store a new complaint (the web form, staff intake, the demo) with its intake narrative,
     clocks and first history entry. Nothing else happens here: what follows (mail, alerts)
@@ -223,6 +224,7 @@ def submit(
         reference=next_reference(received),
         received=received,
         by=by,
+        provider=provider,
         triage=True,
     )
     grievance.save()

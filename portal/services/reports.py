@@ -27,6 +27,23 @@ def set_member_months(program: Program, quarter: Quarter, value: int, by: User |
     )
 
 
+def write_trend_analysis(
+    program: Program, quarter: Quarter, written: dict[str, str], by: User, now
+) -> None:
+    """Keep what the manager wrote of the quarter's trend analysis (reasons, plan...)."""
+    values = {f"set__{k}": str(v)[:10000] for k, v in written.items()}
+    TrendAnalysis.objects(program=program, quarter=str(quarter)).update_one(
+        upsert=True, set__written_by=by, set__written_at=now, **values
+    )
+
+
+def deliver_trend_analysis(program: Program, quarter: Quarter, by: User, now) -> None:
+    """Mark the quarter's trend analysis delivered to the state."""
+    TrendAnalysis.objects(program=program, quarter=str(quarter)).update_one(
+        upsert=True, set__delivered_at=now, set__delivered_by=by
+    )
+
+
 def member_months(program: Program, quarter: Quarter) -> int | None:
     found = MemberMonths.objects(program=program, quarter=str(quarter)).first()
     return found.value if found else None
