@@ -258,6 +258,7 @@ ACTION_FIELDS = {
     "withdraw": ["reason"],
     "reopen": ["reason"],
     "hold": ["reason"],
+    "correct": ["reason", "member__phone", "incident_date", "provider_npi", "desired_resolution"],
 }
 GOOD_VALUES = st.sampled_from(
     ["I", "II", "III", "member", "phone", "reached", "note", "yes", "no", "acknowledgment",
@@ -273,6 +274,7 @@ VALID = {
     "reopen": [""],
     "hold": [""],
     "classify": ["II", "", "", ""],
+    "correct": ["A new number", "", "", "", ""],
 }
 
 
