@@ -66,7 +66,12 @@ def test_a_csr_takes_a_phone_complaint_and_reads_back_the_reference(
     assert taken.state_form_offered is (True if program.member_routes else None)
     assert taken.history[0].by == staff["csr"] and taken.narratives[0].kind == "intake"
     # The same clocks as the same complaint filed on the web.
-    web = submit(program, Intake(description="The office cancelled."), clock.now())
+    web = submit(
+        program,
+        Intake(description="The office cancelled."),
+        clock.now(),
+        received_at=taken.received_at,
+    )
     assert [c.name for c in taken.clocks] == [c.name for c in web.clocks]
     assert [c.due_at for c in taken.clocks] == [c.due_at for c in web.clocks]
     # It is on the dashboard's lists at once.
