@@ -15,7 +15,7 @@ from flask import Flask, request
 from portal import store
 from portal.clock import utcnow
 from portal.models import Program
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
 
 app = Flask(__name__)
 store.connect(os.environ.get("MONGODB_URI"), Path(os.environ["PORTAL_INSTANCE_PATH"]) / "data")

@@ -8,7 +8,7 @@ from bench.common import median_time
 
 def measure_overdue(now, repeat: int) -> dict:
     from portal.models import Grievance
-    from portal.services.clocks import refresh_overdue
+    from portal.services.grievances.clocks import refresh_overdue
 
     collection = Grievance._get_collection()
     query = {"is_open": True, "next_due_at": {"$lte": now}}

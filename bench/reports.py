@@ -9,7 +9,7 @@ from bench.common import median_time
 def measure(ct, now, repeat: int) -> list[dict]:
     from portal.domain.reports import Quarter
     from portal.models import Grievance
-    from portal.services import completeness, reports
+    from portal.services.reporting import completeness, reports
 
     collection = Grievance._get_collection()
 

@@ -14,9 +14,9 @@ from portal.i18n import language
 from portal.limits import complaint_limit, limiter, status_limit
 from portal.models import Grievance, Program
 from portal.runtime import runtime
-from portal.services import notices
-from portal.services import status as status_service
-from portal.services.intake import Intake, submit
+from portal.services.grievances import status as status_service
+from portal.services.grievances.intake import Intake, submit
+from portal.services.mail import notices
 
 bp = Blueprint("complaint", __name__, template_folder="templates", url_prefix="/complaint")
 log = logging.getLogger(__name__)

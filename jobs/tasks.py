@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from portal.clock import utcnow
 from portal.models import JobRun
 from portal.runtime import runtime
-from portal.services import clocks, completeness, daily, digests, outbox, quarterly
+from portal.services.grievances import clocks
+from portal.services.mail import digests, outbox
+from portal.services.reporting import completeness, daily, quarterly
 
 log = logging.getLogger(__name__)
 

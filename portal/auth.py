@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from portal.clock import utcnow
 from portal.models import User
 from portal.security import is_local
-from portal.services import audit, twofactor, users
+from portal.services.accounts import audit, twofactor, users
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60

@@ -237,7 +237,7 @@ def users_group() -> None:
 def create_user(email: str, name: str, roles: tuple[str, ...], team: str | None) -> None:
     """Create a staff account; prints a one-time password to change at first sign-in."""
     from portal.clock import utcnow
-    from portal.services import users
+    from portal.services.accounts import users
 
     try:
         user, temporary = users.create(email, name, list(roles), by=None, now=utcnow(), team=team)

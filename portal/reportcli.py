@@ -12,7 +12,8 @@ from flask import render_template
 
 from portal.clock import utcnow
 from portal.domain.reports import Quarter, ReportError
-from portal.services import audit, reports, spreadsheets
+from portal.services.accounts import audit
+from portal.services.reporting import reports, spreadsheets
 
 FORMATS = ("json", "xlsx", "html")
 
@@ -176,7 +177,7 @@ def export_command(file, slug):
     import csv
     import io
 
-    from portal.services import records
+    from portal.services.reporting import records
 
     program = _program(slug)
     columns, rows = records.export_rows(program)

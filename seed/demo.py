@@ -10,9 +10,9 @@ import random
 from datetime import datetime, timedelta
 
 from portal.models import ROLES, Counter, Program, Provider, User
-from portal.services.clocks import refresh_overdue
-from portal.services.grievances import assign, close, escalate, record_contact, resolve
-from portal.services.intake import Intake, submit
+from portal.services.grievances.clocks import refresh_overdue
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import assign, close, escalate, record_contact, resolve
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make run`; demo data only
 FIRST = [

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from portal.models import Counter, Grievance, Program
-from portal.services import clocks
-from portal.services.intake import Intake, Outcome, build
+from portal.services.grievances import clocks
+from portal.services.grievances.intake import Intake, Outcome, build
 from seed.demo import COMPLAINTS, FIRST, LAST, PROVIDER_NAMES
 
 BATCH = 2000

@@ -8,7 +8,7 @@ import pytest
 
 from portal.access import ROLES
 from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
 from tests.helpers import COMPLAINT, csrf_token
 
 ALL = frozenset(ROLES)

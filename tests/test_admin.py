@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token, live_login, login
 
@@ -141,7 +141,7 @@ def test_home_counts_link_to_filtered_lists(sign_in, programs, staff):
     import re
     from datetime import timedelta
 
-    from portal.services.clocks import refresh_overdue
+    from portal.services.grievances.clocks import refresh_overdue
 
     received = datetime(2026, 3, 2, 15, tzinfo=UTC)
     late = submit(programs["ct-dental"], Intake(description="a", level="III"), received)
@@ -177,7 +177,7 @@ def test_every_grievance_filter_answers(app, sign_in, programs, staff):
 def test_the_record_shows_each_clock_with_its_state_and_why(sign_in, programs, staff):
     from datetime import timedelta
 
-    from portal.services.grievances import record_contact
+    from portal.services.grievances.verbs import record_contact
 
     received = datetime(2026, 3, 2, 15, tzinfo=UTC)
     grievance = submit(programs["co-cma"], Intake(description="x"), received)
@@ -270,7 +270,7 @@ def test_search_finds_member_name_or_id_and_provider_name_or_npi(sign_in, progra
 
 
 def test_my_records_filter(sign_in, programs, staff):
-    from portal.services.grievances import assign
+    from portal.services.grievances.verbs import assign
 
     moment = datetime(2026, 3, 2, 15, tzinfo=UTC)
     mine = submit(programs["ct-dental"], Intake(description="a"), moment)
@@ -292,7 +292,7 @@ def test_provider_page_lists_its_grievances_and_open_caps(sign_in, programs, sta
         datetime(2026, 3, 2, 15, tzinfo=UTC),
     )
     grievance.provider = office
-    from portal.services.grievances import record_event
+    from portal.services.grievances.verbs import record_event
 
     record_event(
         grievance,
@@ -361,7 +361,7 @@ def test_the_record_shows_what_the_member_told_us_and_the_triage(sign_in, progra
 
 def test_the_list_shows_program_provider_and_assignee_of_each_row(sign_in, programs, staff):
     from portal.models import Provider
-    from portal.services.grievances import assign
+    from portal.services.grievances.verbs import assign
 
     office = Provider(name="Birch Dental Group", npi="1234567893").save()
     received = datetime(2026, 11, 2, 15, tzinfo=UTC)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from portal.models import Grievance
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
 from tests.helpers import csrf_token
 
 

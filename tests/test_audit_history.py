@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from portal.models import Grievance, User
-from portal.services import grievances, history
-from portal.services.intake import Intake, submit
+from portal.services.grievances import history
+from portal.services.grievances import verbs as grievances
+from portal.services.grievances.intake import Intake, submit
 
 FIGURES = Counter()
 # What staff edits change, as the history names them.

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from portal.models import Grievance
-from portal.services.clocks import refresh_overdue
-from portal.services.intake import Intake, submit
+from portal.services.grievances.clocks import refresh_overdue
+from portal.services.grievances.intake import Intake, submit
 
 PASSWORD = "correct horse battery"
 

@@ -5,8 +5,8 @@ import json
 from datetime import UTC, datetime
 
 from portal.models import CompletenessResult, Grievance, Program, User
-from portal.services.grievances import assign
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import assign
 from tests.conftest import run_portal
 
 

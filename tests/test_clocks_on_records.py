@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.models import Grievance, Outbox, Provider
-from portal.services import clocks, history
-from portal.services.clocks import ClockError
-from portal.services.grievances import (
+from portal.services.grievances import clocks, history
+from portal.services.grievances.clocks import ClockError
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import (
     ActionError,
     classify,
     escalate,
@@ -15,7 +16,6 @@ from portal.services.grievances import (
     record_event,
     resolve,
 )
-from portal.services.intake import Intake, submit
 
 RECEIVED = datetime(2026, 3, 2, 15, tzinfo=UTC)  # Mon 10:00 in New York
 
@@ -243,7 +243,7 @@ def test_repeat_level_one_complaints_flag_the_provider_and_its_records(programs,
                 runtime=runtime(),
                 type="Other",
             )
-            from portal.services.grievances import after_classification
+            from portal.services.grievances.verbs import after_classification
 
             after_classification(
                 grievance, RECEIVED + timedelta(days=day), runtime(), level_changed=False

@@ -374,7 +374,7 @@ def test_words_of_a_serious_matter_mark_the_record_and_alert_senior_management(
     client, programs, staff
 ):
     from portal.models import Outbox
-    from portal.services.grievances import classify
+    from portal.services.grievances.verbs import classify
 
     response = file_complaint(
         client, description="The dentist hit me and I had to go to the emergency room."

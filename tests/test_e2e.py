@@ -6,8 +6,8 @@ from datetime import timedelta
 from rq import Queue
 
 from portal.models import Grievance, User
-from portal.services.grievances import assign
-from portal.services.staffmail import active_programs, home_calendar
+from portal.services.grievances.verbs import assign
+from portal.services.mail.staffmail import active_programs, home_calendar
 from tests.conftest import run_portal
 from tests.helpers import live_file_complaint, live_login
 

@@ -279,7 +279,7 @@ VALID = {
 
 
 def test_fuzz_the_admin_actions(sign_in, programs, staff, clock):
-    from portal.services.intake import Intake, submit
+    from portal.services.grievances.intake import Intake, submit
 
     # The payloads carry fixed times (2026-11-23T10:00): the clock reads after them, so that
     # "in the future" does not refuse the valid ones.
@@ -327,7 +327,7 @@ def test_fuzz_the_admin_actions(sign_in, programs, staff, clock):
     figures["history entries written"] = sum(
         len(d.get("history", [])) for d in Grievance._get_collection().find({})
     )
-    from portal.services.history import first_broken
+    from portal.services.grievances.history import first_broken
 
     figures["broken histories"] = sum(first_broken(g) is not None for g in Grievance.objects)
     figures["pages checked for markup"], figures["markup interpreted"] = markup_shown_as_markup(

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import openpyxl
 
 from portal.models import AuditEvent, CompletenessResult, Grievance
-from portal.services.grievances import resolve
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import resolve
 from tests.helpers import csrf_token
 
 HEADER = [

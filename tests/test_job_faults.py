@@ -17,9 +17,9 @@ from rq import Queue, Retry
 from rq.registry import StartedJobRegistry
 
 from portal.models import Grievance, Outbox, User
-from portal.services.clocks import refresh_overdue
-from portal.services.grievances import assign
-from portal.services.intake import Intake, submit
+from portal.services.grievances.clocks import refresh_overdue
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import assign
 from tests.conftest import run_portal
 from tests.helpers import csrf_token, file_complaint
 

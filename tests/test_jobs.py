@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from rq import Queue
 
 from portal.models import CompletenessResult, Grievance, JobRun, Outbox
-from portal.services.clocks import refresh_overdue
-from portal.services.grievances import assign, classify
-from portal.services.intake import Intake, submit
+from portal.services.grievances.clocks import refresh_overdue
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import assign, classify
 from tests.helpers import live_file_complaint
 
 CANARY = "Canary Ottoline Vex"

@@ -17,10 +17,11 @@ from portal.access import ROLES
 from portal.domain import lifecycle
 from portal.domain.reports import Quarter
 from portal.models import Grievance, Outbox, User
-from portal.services import grievances, history
-from portal.services.grievances import ActionError
-from portal.services.intake import Intake, submit
-from portal.services.reports import quarterly as quarterly_report
+from portal.services.grievances import history
+from portal.services.grievances import verbs as grievances
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import ActionError
+from portal.services.reporting.reports import quarterly as quarterly_report
 from tests.helpers import csrf_token
 
 PROGRAMS = ("ct-dental", "ia-escalations", "co-cma", "md-hmo")

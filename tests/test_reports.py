@@ -10,8 +10,8 @@ import pytest
 
 from portal.domain.reports import Quarter
 from portal.models import AuditEvent, MemberMonths
-from portal.services.intake import Intake, submit
-from portal.services.reports import set_member_months
+from portal.services.grievances.intake import Intake, submit
+from portal.services.reporting.reports import set_member_months
 from tests.conftest import PASSWORD
 
 NY = ZoneInfo("America/New_York")

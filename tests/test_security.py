@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from portal.models import AuditEvent
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
 from tests.conftest import PASSWORD
 from tests.helpers import csrf_token, file_complaint, login
 
@@ -168,7 +168,7 @@ def test_records_are_never_hard_deleted(sign_in, programs, staff):
 
 
 def test_record_changes_are_searchable_in_the_audit_trail(sign_in, programs, staff):
-    from portal.services.grievances import escalate
+    from portal.services.grievances.verbs import escalate
 
     grievance = submit(
         programs["ct-dental"], Intake(description="x"), datetime(2026, 3, 2, 15, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """The bench's generated history goes through the one grievance builder, as every door does."""
 
 from portal.models import Grievance
-from portal.services import history
+from portal.services.grievances import history
 from seed.volume import load_volume
 
 

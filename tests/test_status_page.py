@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from portal.models import AuditEvent
-from portal.services.grievances import resolve
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
+from portal.services.grievances.verbs import resolve
 from tests.helpers import csrf_token
 
 

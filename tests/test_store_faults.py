@@ -95,7 +95,7 @@ def test_canary_member_details_never_reach_a_log_or_an_email(
     log file, every command's output and every message."""
     import logging
 
-    from portal.services.grievances import assign
+    from portal.services.grievances.verbs import assign
 
     caplog.set_level(logging.DEBUG)
     member_id, name, email, street = CANARIES

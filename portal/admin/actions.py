@@ -22,8 +22,8 @@ from portal.domain.lifecycle import ACTIONS as LIFECYCLE
 from portal.domain.lifecycle import WORKERS
 from portal.models import Grievance, User
 from portal.models.grievance import CONTACT_CHANNELS, CONTACT_OUTCOMES, CONTACT_WITH
-from portal.services import grievances
-from portal.services.grievances import CORRECTABLE, NOTE_KINDS
+from portal.services.grievances import verbs as grievances
+from portal.services.grievances.verbs import CORRECTABLE, NOTE_KINDS
 
 
 def _choices(values, blank: str | None = None):

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from portal.access import can
 from portal.clock import utcnow
-from portal.services import audit
+from portal.services.accounts import audit
 
 
 def _deny():

@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from portal.admin.base import SecureModelView, _part
 from portal.clock import utcnow
-from portal.services import repeats, users
+from portal.services.accounts import users
+from portal.services.grievances import repeats
 
 PROVIDER_RECORDS_SHOWN = 200
 

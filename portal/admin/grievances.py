@@ -24,11 +24,12 @@ from portal.clock import utcnow
 from portal.domain.lifecycle import STATUSES
 from portal.models import Program, Provider, User
 from portal.runtime import runtime
-from portal.services import audit, dashboard
-from portal.services import clocks as clock_service
-from portal.services import grievances as grievance_service
-from portal.services import history as history_service
+from portal.services.accounts import audit
 from portal.services.documents import built
+from portal.services.grievances import clocks as clock_service
+from portal.services.grievances import history as history_service
+from portal.services.grievances import verbs as grievance_service
+from portal.services.reporting import dashboard
 
 YES_NO = [("1", "Yes"), ("0", "No")]
 

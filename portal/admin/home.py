@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.access import can
 from portal.admin.base import _deny
 from portal.clock import utcnow
-from portal.services import dashboard
+from portal.services.reporting import dashboard
 
 
 class HomeView(AdminIndexView):

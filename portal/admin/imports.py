@@ -15,7 +15,7 @@ from portal.models import ImportRun, Program
 from portal.runtime import runtime
 from portal.services import imports
 from portal.services.imports import ImportFileError, import_file
-from portal.services.reports import program_named
+from portal.services.reporting.reports import program_named
 
 UPLOAD_LIMIT = 32 * 1024 * 1024  # a 50,000-row workbook; the public pages keep 256 KB
 

@@ -1,5 +1,5 @@
 """Staff intake: a complaint taken by phone (or letter, fax, at the desk) recorded from the
-admin through the same service as the public form. A thin view over services.intake."""
+admin through the same service as the public form. A thin view over services.grievances.intake."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from portal.clock import utcnow
 from portal.domain.vocabulary import VocabularyError
 from portal.models import Program, Provider
 from portal.runtime import runtime
-from portal.services import notices
-from portal.services.intake import Intake, submit
+from portal.services.grievances.intake import Intake, submit
+from portal.services.mail import notices
 
 FILED_BY = (
     ("member", "The member"),

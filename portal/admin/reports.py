@@ -1,4 +1,4 @@
-"""Report pages: thin views over services.reports; every download is audited."""
+"""Report pages: thin views over services.reporting.reports; every download is audited."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from portal.admin.base import SecureView, audited, forbidden
 from portal.clock import utcnow
 from portal.domain.reports import Quarter, ReportError
 from portal.models import Program
-from portal.services import daily, records, reports, spreadsheets
+from portal.services.reporting import daily, records, reports, spreadsheets
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WRITTEN = ("reasons", "preventive_measures", "plan_of_action", "last_plan_worked")

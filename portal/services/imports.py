@@ -19,8 +19,9 @@ from mongoengine.errors import BulkWriteError, NotUniqueError
 
 from portal.domain.importing import COLUMNS, Vocabulary, header_key, parse_row
 from portal.models import Counter, Grievance, ImportRun, Program, Provider, User
-from portal.services import audit, intake
-from portal.services.intake import Intake, Outcome
+from portal.services.accounts import audit
+from portal.services.grievances import intake
+from portal.services.grievances.intake import Intake, Outcome
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 MAX_ROWS = 200_000

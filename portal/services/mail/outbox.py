@@ -9,7 +9,7 @@ from mongoengine.errors import NotUniqueError
 
 from portal.mail import build_message
 from portal.models import Outbox
-from portal.services import clocks
+from portal.services.grievances import clocks
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8

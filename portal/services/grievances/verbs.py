@@ -16,7 +16,8 @@ from portal.domain.retention import retain_until
 from portal.domain.vocabulary import VocabularyError, check, lists_of
 from portal.models import Grievance, Provider, User
 from portal.models.grievance import Caller, ContactAttempt, Escalation, Narrative
-from portal.services import alerts, clocks, history, repeats
+from portal.services.grievances import clocks, history, repeats
+from portal.services.mail import alerts
 
 
 class ActionError(ValueError):

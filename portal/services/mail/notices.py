@@ -8,7 +8,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.models import Grievance
-from portal.services import alerts, grievances, outbox
+from portal.services.grievances import verbs as grievances
+from portal.services.mail import alerts, outbox
 
 
 def after_intake(grievance: Grievance, now: datetime, runtime) -> None:

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from portal.domain.recurring import business_day_begun
 from portal.models import Grievance, Outbox, User
-from portal.services import outbox
 from portal.services.documents import built, ref_id
-from portal.services.staffmail import active_programs, compose, home_calendar
+from portal.services.mail import outbox
+from portal.services.mail.staffmail import active_programs, compose, home_calendar
 
 
 def _overdue_since(grievance: Grievance) -> datetime | None:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.domain.intake import fold
 from portal.models import Grievance
-from portal.services import audit
+from portal.services.accounts import audit
 
 STAGES = {
     "received": _l("Received"),

@@ -10,7 +10,7 @@ from mongoengine.errors import NotUniqueError
 
 from portal.access import ROLES
 from portal.models import User
-from portal.services import audit
+from portal.services.accounts import audit
 
 MIN_LENGTH = 12
 MAX_LENGTH = 64  # ASVS: at least 64 characters accepted

@@ -10,7 +10,7 @@ from portal.domain.businesstime import RuleError, event_name, parse_rule, shift_
 from portal.domain.clocks import StartedClock, clock_state, describe_state, start_clocks
 from portal.models import Grievance, Program, User
 from portal.models.grievance import Clock, Extension, Pause
-from portal.services import history
+from portal.services.grievances import history
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from portal.models import (
     Triage,
     User,
 )
-from portal.services import clocks, history
+from portal.services.grievances import clocks, history
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,14 @@ from datetime import datetime, time, timedelta
 
 from portal.domain.recurring import AGE_BUCKETS, age_bucket, business_day_begun
 from portal.models import Grievance, Outbox, Program
-from portal.services import outbox
-from portal.services.staffmail import active_programs, compose, home_program, serves, staff_with
+from portal.services.mail import outbox
+from portal.services.mail.staffmail import (
+    active_programs,
+    compose,
+    home_program,
+    serves,
+    staff_with,
+)
 
 
 def counts(program: Program, day) -> dict:

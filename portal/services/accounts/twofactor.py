@@ -11,8 +11,8 @@ import qrcode
 import qrcode.image.svg
 
 from portal.models import User
-from portal.services import audit
-from portal.services.users import AccountError
+from portal.services.accounts import audit
+from portal.services.accounts.users import AccountError
 
 ISSUER = "Grievance portal"
 FAILED_CODE_LIMIT = 20  # per account per hour

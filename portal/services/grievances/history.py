@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from portal.models import Grievance, User
 from portal.models.grievance import HistoryEntry
-from portal.services import audit
+from portal.services.accounts import audit
 
 
 def _ms(moment: datetime) -> datetime:

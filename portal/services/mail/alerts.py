@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from portal.models import Grievance, User
-from portal.services import outbox
+from portal.services.mail import outbox
 
 log = logging.getLogger(__name__)
 

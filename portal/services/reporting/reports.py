@@ -8,7 +8,7 @@ from datetime import datetime
 from portal.domain import reports as rules
 from portal.domain.reports import Quarter, ReportError
 from portal.models import Grievance, MemberMonths, Program, Provider, TrendAnalysis, User
-from portal.services.quarterly import DEFAULT_DUE
+from portal.services.reporting.quarterly import DEFAULT_DUE
 
 
 def program_named(slug: str) -> Program:

@@ -10,8 +10,8 @@ from portal.domain.periods import month_bounds, previous_month
 from portal.domain.recurring import completeness_stage, previous_month_of
 from portal.models import CompletenessResult, Grievance, Outbox, Program, Provider, User
 from portal.models.reports import Incomplete
-from portal.services import outbox
-from portal.services.staffmail import active_programs, compose, home_calendar, staff_with
+from portal.services.mail import outbox
+from portal.services.mail.staffmail import active_programs, compose, home_calendar, staff_with
 
 FIELDS = (
     "reference",

@@ -1,0 +1,1 @@
+"""Accounts: staff users, the second factor and the audit trail."""

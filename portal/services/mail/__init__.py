@@ -1,0 +1,2 @@
+"""Mail: the outbox every message goes through, notices to members, alerts and digests to
+staff."""
