@@ -130,6 +130,10 @@ def test_bad_action_input_gets_a_message_and_changes_nothing(sign_in, programs, 
     )
     assert "cannot read the rule" in answer.text
     answer = _act(
+        manager, grievance, "extend", clock="resolution", rule="30 calendar days", reason="x"
+    )
+    assert "at most 14 calendar days (42 CFR 438.408(c))" in answer.text
+    answer = _act(
         manager,
         grievance,
         "contact",

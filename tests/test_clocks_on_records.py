@@ -193,6 +193,22 @@ def test_an_extension_moves_due_by_its_rule_and_keeps_the_reason(programs, staff
         clocks.extend(grievance, "nope", "1 business day", "r", staff["manager"], RECEIVED)
 
 
+def test_the_resolution_is_extended_by_14_calendar_days_at_most(programs, staff):
+    """42 CFR 438.408(c): up to 14 calendar days; "30 calendar days" used to be accepted."""
+    grievance = submit(programs["md-hmo"], Intake(description="x"), RECEIVED)
+    before = _clock(grievance, "resolution").due_at
+    for rule in ("30 calendar days", "15 business days", "15 calendar days"):
+        with pytest.raises(ClockError, match=r"at most 14 calendar days \(42 CFR 438.408"):
+            clocks.extend(grievance, "resolution", rule, "records", staff["manager"], RECEIVED)
+    assert _clock(grievance, "resolution").due_at == before
+    assert _clock(grievance, "resolution").extensions == []
+    # A program's own step is not the federal resolution: its extension is the program's call.
+    ct = submit(programs["ct-dental"], Intake(description="x", level="II"), RECEIVED)
+    site_visit = _clock(ct, "site visit").due_at
+    clocks.extend(ct, "site visit", "30 calendar days", "office closed", staff["manager"], RECEIVED)
+    assert (_clock(ct, "site visit").due_at - site_visit).days >= 29
+
+
 def test_escalation_climbs_the_tiers_and_records_who_and_when(programs, staff):
     grievance = submit(programs["co-cma"], Intake(description="x"), RECEIVED)
     assert (

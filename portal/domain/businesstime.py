@@ -320,12 +320,28 @@ def shift_for_pauses(
     )
 
 
-def extend(due: datetime, rule_text: str, calendar: Calendar, reason: str) -> Due:
-    """An extension moves the due time by its own rule, counted from the current due."""
+# 42 CFR 438.408(c): the resolution timeframe may be extended by up to 14 calendar days.
+RESOLUTION_EXTENSION_DAYS = 14
+
+
+def extend(
+    due: datetime, rule_text: str, calendar: Calendar, reason: str, *, max_days: int | None = None
+) -> Due:
+    """An extension moves the due time by its own rule, counted from the current due; with
+    `max_days`, by no more than that many calendar days on the office's calendar."""
     if not reason or not reason.strip():
         raise RuleError("an extension needs a reason")
     rule = parse_rule(rule_text)
     result = explain_due(rule, due, calendar)
+    if max_days is not None:
+        days = (
+            result.at.astimezone(calendar.zone).date() - due.astimezone(calendar.zone).date()
+        ).days
+        if days > max_days:
+            raise RuleError(
+                f"an extension of the resolution is at most {max_days} calendar days "
+                f"(42 CFR 438.408(c)); {rule} would move it {days} days"
+            )
     return Due(result.at, (f"Extended by {rule} ({reason.strip()}).", *result.steps[1:]))
 
 

@@ -141,7 +141,14 @@ def extend(
     if clock.met_at:
         raise ClockError(f"{clock.name} is met already; it cannot be extended")
     try:
-        moved = businesstime.extend(clock.due_at, rule, grievance.program.calendar(), reason)
+        moved = businesstime.extend(
+            clock.due_at,
+            rule,
+            grievance.program.calendar(),
+            reason,
+            # The federal limit is on the resolution; a program's own steps set their own.
+            max_days=businesstime.RESOLUTION_EXTENSION_DAYS if clock.met_by == "resolved" else None,
+        )
     except RuleError as exc:
         raise ClockError(str(exc)) from exc
     before = clock.due_at
