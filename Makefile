@@ -46,8 +46,11 @@ debian-packages:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium caddy \
 	   >/dev/null) || echo "Could not install them: run 'apt-get install -y chromium caddy' as root."; }
 
+# Two workers (pytest-xdist); the tests whose subject is a process share one, in turn.
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
+
 test: $(STAMP) translations debian-packages
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # The whole suite on another date: every process's clock (pytest, the servers, workers,
 # Redis, Chromium) moved to AT by libfaketime, and the tests' own clock (PORTAL_TEST_NOW)
@@ -63,7 +66,7 @@ test-at: $(STAMP) translations debian-packages
 	case $$offset in -*) ;; *) offset="+$$offset";; esac; \
 	echo "make test-at: every clock moved to $(AT) (libfaketime $$offset s)"; \
 	eval "$$($(BIN)/python -c 'import libfaketime; libfaketime.main()')"; \
-	PORTAL_TEST_NOW='$(AT)' FAKETIME="$$offset" $(BIN)/python -m pytest
+	PORTAL_TEST_NOW='$(AT)' FAKETIME="$$offset" $(PYTEST)
 
 # Figures, not pass/fail: each a median next to its floor measured in the same run.
 bench: $(STAMP) translations

@@ -43,6 +43,26 @@ def _instance_snapshot() -> dict:
 _BEFORE = _instance_snapshot()
 
 
+# Tests whose subject is a process (kills, locks, leases, browsers, servers): with
+# pytest-xdist they run one after another on one worker, never two of them at once.
+PROCESS_MODULES = (
+    "test_job_faults",
+    "test_store_faults",
+    "test_scale_out",
+    "test_store",
+    "test_browser_admin",
+    "test_browser_complaint",
+    "test_e2e",
+    "test_jobs",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group("processes"))
+
+
 def pytest_terminal_summary(terminalreporter):
     """What the fault, fuzz, access-walk, store and scale-out tests print (their figures),
     shown for passing tests too, so every run of CI carries them."""
