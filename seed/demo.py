@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 from portal.models import ROLES, Counter, Program, Provider, User
 from portal.services.grievances.clocks import refresh_overdue
 from portal.services.grievances.intake import Intake, submit
-from portal.services.grievances.verbs import assign, close, escalate, record_contact, resolve
+from portal.services.grievances.verbs import (
+    assign,
+    close,
+    decides_substantiation,
+    escalate,
+    record_contact,
+    resolve,
+)
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make run`; demo data only
 FIRST = [
@@ -149,10 +156,10 @@ def _work(rng: random.Random, grievance, worker, lead, received: datetime, now: 
             )
     if age > timedelta(days=20) and rng.random() < 0.75:
         resolved = received + timedelta(days=rng.uniform(1, min(age.days, 60)))
-        deciders = set(grievance.program.substantiation_roles or [])
+        decides = decides_substantiation(grievance.program, worker)
         resolve(
             grievance,
-            by=lead if deciders and not deciders & set(worker.roles) else worker,
+            by=worker if decides else lead,
             now=resolved,
             summary="Spoke with the office; the member is satisfied.",
             substantiated=rng.random() < 0.4,

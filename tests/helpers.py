@@ -58,16 +58,11 @@ def login(client, email: str, password: str, *, follow_redirects: bool = False, 
 
 # What the public form needs for one complaint a member files in full.
 FULL_COMPLAINT = {
-    "program": "ct-dental",
-    "filed_by": "member",
+    **COMPLAINT,
     "member_name": "Canary Zebediah Quill",
     "member_id": "CANARY123456",
-    "age_group": "adult",
-    "phone": "860-555-0100",
     "email": "member@example.org",
     "provider_name": "Bright Smile Dental",
-    "description": "The instruments did not look clean.",
-    "consent": "y",
 }
 
 

@@ -120,6 +120,18 @@ class ProgramView(SecureModelView):
             rule.validate()
 
 
+def _account(form) -> dict:
+    """What the Users form says of an account, as the account services take it."""
+    return {
+        "email": form.email.data or "",
+        "name": form.name.data or "",
+        "roles": list(form.roles.data or []),
+        "team": form.team.data or None,
+        "manager": form.manager.data,
+        "active": bool(form.active.data),
+    }
+
+
 class UserView(SecureModelView):
     """Staff accounts, for administrators."""
 
@@ -138,15 +150,14 @@ class UserView(SecureModelView):
     # the view only reads the form.
     def create_model(self, form):
         try:
+            values = _account(form)
             user, temporary = users.create(
-                form.email.data or "",
-                form.name.data or "",
-                list(form.roles.data or []),
+                values.pop("email"),
+                values.pop("name"),
+                values.pop("roles"),
                 by=current_user._get_current_object(),
                 now=utcnow(),
-                team=form.team.data or None,
-                manager=form.manager.data,
-                active=bool(form.active.data),
+                **values,
             )
         except users.AccountError as exc:
             flash(str(exc), "error")
@@ -161,15 +172,7 @@ class UserView(SecureModelView):
     def update_model(self, form, model):
         try:
             users.update(
-                model,
-                by=current_user._get_current_object(),
-                now=utcnow(),
-                email=form.email.data or "",
-                name=form.name.data or "",
-                roles=list(form.roles.data or []),
-                team=form.team.data or None,
-                manager=form.manager.data,
-                active=bool(form.active.data),
+                model, by=current_user._get_current_object(), now=utcnow(), **_account(form)
             )
         except users.AccountError as exc:
             flash(str(exc), "error")

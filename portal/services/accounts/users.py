@@ -75,9 +75,7 @@ def create(
     active: bool = True,
 ) -> tuple[User, str]:
     """A new account with a one-time password, which it must change at first sign-in."""
-    _check_roles(roles)
-    if not (name or "").strip():
-        raise AccountError("Give the person's name.")
+    _check_account(name, roles)
     user = User(
         email=email.strip().lower(),
         name=name.strip(),
@@ -95,10 +93,13 @@ def create(
     return user, temporary
 
 
-def _check_roles(roles: list[str]) -> None:
+def _check_account(name: str, roles: list[str]) -> None:
+    """What every account needs: one or more known roles and a name."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise AccountError(f"Give one or more roles from: {', '.join(ROLES)}.")
+    if not (name or "").strip():
+        raise AccountError("Give the person's name.")
 
 
 def update(
@@ -114,9 +115,7 @@ def update(
     active: bool,
 ) -> None:
     """Change an account's e-mail, name, roles, team, manager or whether it may sign in."""
-    _check_roles(roles)
-    if not (name or "").strip():
-        raise AccountError("Give the person's name.")
+    _check_account(name, roles)
     if manager is not None and manager.pk == user.pk:
         raise AccountError("A person cannot be their own manager.")
     user.email, user.name = email.strip().lower(), name.strip()
