@@ -15,7 +15,7 @@ PAGES = {
 
 
 def measure(app, repeat: int) -> list[dict]:
-    from portal.admin.views import GrievanceView
+    from portal.admin.grievances import GrievanceView
     from portal.models import Grievance
 
     with app.app_context():
