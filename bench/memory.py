@@ -107,7 +107,7 @@ def web_peak(folder) -> tuple[float, int]:
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
-        from tests.helpers import login
+        from tests.helpers import live_login as login
 
         session = login(base, "bench@bench.test", PASSWORD)
         pages = [
