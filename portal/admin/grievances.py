@@ -22,6 +22,7 @@ from portal.admin import actions
 from portal.admin.base import SecureModelView, _part, forbidden, neutralise
 from portal.clock import utcnow
 from portal.domain.lifecycle import STATUSES
+from portal.domain.vocabulary import LISTS
 from portal.models import Program, Provider, User
 from portal.runtime import runtime
 from portal.services.accounts import audit
@@ -49,10 +50,18 @@ class InProgram(BaseMongoEngineFilter):
         return _ProgramOptions()
 
 
+def _programs_for_filters() -> list[Program]:
+    """The programs' names and lists, read once per page however many filters offer them."""
+    if "filter_programs" not in g:
+        g.filter_programs = list(
+            Program.objects.only("slug", "name", *LISTS.values()).order_by("name")
+        )
+    return g.filter_programs
+
+
 class _ProgramOptions:
     def __iter__(self):
-        programs = Program.objects.only("slug", "name").order_by("name")
-        return iter([(p.slug, p.name) for p in programs])
+        return iter([(p.slug, p.name) for p in _programs_for_filters()])
 
     def __bool__(self):
         return True
@@ -66,7 +75,7 @@ class _ListOptions:
         self.name = name
 
     def __iter__(self):
-        values = sorted({v for p in Program.objects.only(self.name) for v in getattr(p, self.name)})
+        values = sorted({v for p in _programs_for_filters() for v in getattr(p, self.name)})
         return iter([(v, v) for v in values])
 
     def __bool__(self):
