@@ -180,6 +180,20 @@ def seed_demo(force: bool, records: int) -> None:
     click.echo(said)
 
 
+@seed_group.command("ct-2014q4")
+def seed_ct_2014q4() -> None:
+    """Add Connecticut's published 2014Q4 quarter (202 closed grievances, seed 000)."""
+    from portal.clock import utcnow
+    from seed.history import MEMBER_MONTHS, QUARTER, load_ct_2014q4
+
+    added = load_ct_2014q4(utcnow())
+    click.echo(
+        f"ct-dental {QUARTER}: {added} records added"
+        + ("" if added else " (there already)")
+        + f"; its member months were {MEMBER_MONTHS}"
+    )
+
+
 @click.group("jobs")
 def jobs_group() -> None:
     """Run jobs by hand."""

@@ -60,14 +60,17 @@ def _program(slug: str):
 @click.option("--program", "slug", required=True)
 @click.option("--quarter", required=True, help="e.g. 2026Q3")
 @click.option("--member-months", type=click.IntRange(min=1), help="store this quarter's figure")
+@click.option("--commentary", help="store the commentary on this quarter")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="write to this file")
-def quarterly_command(slug, quarter, member_months, fmt, out):
-    """Count, member months, rate per 1,000, by type, level and adult/child, against the
-    previous quarter."""
+def quarterly_command(slug, quarter, member_months, commentary, fmt, out):
+    """Count, member months, rate per 1,000 (3 significant figures), by type, level and
+    adult/child, against the previous quarter, with the commentary."""
     program, q = _program(slug), _quarter(quarter)
     if member_months:
         reports.set_member_months(program, q, member_months, None, utcnow())
+    if commentary is not None:
+        reports.write_commentary(program, q, commentary, None, utcnow())
     _emit("quarterly", reports.quarterly(program, q), fmt, out, spreadsheets.quarterly)
 
 

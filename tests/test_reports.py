@@ -95,6 +95,53 @@ def test_quarterly_report_json_from_the_definition(known_quarter, portal_cli):
     assert AuditEvent.objects(action="report exported", target="quarterly").count() == 1
 
 
+def test_connecticuts_published_quarter_reads_0_0858_per_thousand(programs, portal_cli):
+    """Seed 000's table: 202 grievances over 2,354,933 member months, by type and level."""
+    loaded = portal_cli("seed", "ct-2014q4")
+    assert loaded.exit_code == 0 and "202 records added" in loaded.stdout, loaded.stdout
+    again = portal_cli("seed", "ct-2014q4")
+    assert "0 records added" in again.stdout  # loading twice adds nothing
+    result = portal_cli(
+        *("report", "quarterly", "--program", "ct-dental", "--quarter", "2014Q4"),
+        *("--member-months", "2354933", "--format", "json"),
+    )
+    assert result.exit_code == 0, result.stderr
+    current = json.loads(result.stdout)["current"]
+    assert current["grievances"] == 202
+    assert current["rate_per_1000_member_months"] == 0.0858  # two decimals said 0.09
+    assert current["by_type"] == {
+        "Provider Access": 0,
+        "Quality of Provider Service": 191,
+        "Quality of ASO Service": 0,
+        "Other": 11,
+    }
+    assert current["by_level"] == {"I": 197, "II": 5, "III": 0}
+
+
+def test_the_quarterly_commentary_is_kept_with_who_wrote_it(sign_in, known_quarter, portal_cli):
+    from tests.helpers import csrf_token
+
+    manager = sign_in("manager")
+    url = "/admin/reports/quarterly?program=ct-dental&quarter=2026Q3"
+    page = manager.get(url)
+    saved = manager.post(
+        url,
+        data={
+            "commentary": "Access complaints rose after the Hartford office closed.",
+            "csrf_token": csrf_token(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert "Commentary on 2026Q3 saved" in saved.text
+    assert "Written by Test manager" in saved.text
+    report = json.loads(
+        portal_cli("report", "quarterly", "--program", "ct-dental", "--quarter", "2026Q3").stdout
+    )
+    assert report["commentary"]["text"].startswith("Access complaints rose")
+    assert report["commentary"]["written_by"] == "Test manager"
+    assert AuditEvent.objects(action="quarterly commentary written").count() == 1
+
+
 def test_quarterly_report_xlsx_cells(known_quarter, portal_cli, tmp_path, clock):
     set_member_months(known_quarter, Quarter.parse("2026Q3"), 12_000, None, clock.now())
     out = tmp_path / "q3.xlsx"

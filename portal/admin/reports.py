@@ -82,6 +82,17 @@ class ReportsView(SecureView):
         program, quarter = self._choice()
         if request.method == "POST":
             _may_write()
+            if "commentary" in request.form:
+                reports.write_commentary(
+                    program,
+                    quarter,
+                    request.form["commentary"],
+                    current_user._get_current_object(),
+                    utcnow(),
+                )
+                audited("quarterly commentary written", f"{program.slug} {quarter}")
+                flash(f"Commentary on {quarter} saved.", "success")
+                return redirect(url_for(".quarterly", program=program.slug, quarter=str(quarter)))
             try:
                 value = int(str(request.form.get("member_months", "")).replace(",", ""))
                 reports.set_member_months(

@@ -59,19 +59,30 @@ class Quarter:
         )
 
 
+def significant(value: float, figures: int = 3) -> float:
+    """`value` to this many significant figures: a rate of 0.0858 per 1,000 stays readable
+    where two decimals would say 0.09 (and 0.00467 would say 0.0)."""
+    if value == 0:
+        return 0.0
+    return float(f"{value:.{figures}g}")
+
+
 def rate_per_thousand(count: int, member_months: int | None) -> float | None:
-    """Grievances per 1,000 member months, to two decimals; None without member months."""
+    """Grievances per 1,000 member months, to 3 significant figures; None without member
+    months."""
     if not member_months:
         return None
-    return round(count * 1000 / member_months, 2)
+    return significant(count * 1000 / member_months)
 
 
 def change(current: float | None, previous: float | None) -> dict:
     """The difference and the percent change (None where it has no meaning)."""
     if current is None or previous is None:
         return {"difference": None, "percent": None}
-    difference = round(current - previous, 2)
-    percent = round(difference * 100 / previous, 1) if previous else None
+    difference = current - previous
+    if isinstance(difference, float):  # rates: counts and member months stay exact
+        difference = significant(difference)
+    percent = round((current - previous) * 100 / previous, 1) if previous else None
     return {"difference": difference, "percent": percent}
 
 

@@ -20,6 +20,7 @@ from portal.models.reports import (
     ImportRun,
     JobRun,
     MemberMonths,
+    QuarterlyCommentary,
     TrendAnalysis,
 )
 from portal.models.user import ROLES, User
@@ -44,6 +45,7 @@ __all__ = [
     "Outbox",
     "Program",
     "Provider",
+    "QuarterlyCommentary",
     "TrendAnalysis",
     "Triage",
     "User",
@@ -59,6 +61,7 @@ ALL_DOCUMENTS = (
     CompletenessResult,
     JobRun,
     MemberMonths,
+    QuarterlyCommentary,
     TrendAnalysis,
     ImportRun,
     AuditEvent,

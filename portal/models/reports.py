@@ -53,6 +53,21 @@ class MemberMonths(me.Document):
     }
 
 
+class QuarterlyCommentary(me.Document):
+    """What a manager wrote about one quarter's report for the state, and who wrote it."""
+
+    program = me.ReferenceField("Program", required=True)
+    quarter = me.StringField(required=True, regex=r"^\d{4}Q[1-4]$")
+    text = me.StringField(max_length=10000)
+    written_by = me.ReferenceField("User")
+    written_at = me.DateTimeField()
+
+    meta = {
+        "collection": "quarterly_commentaries",
+        "indexes": [{"fields": ("program", "quarter"), "unique": True}],
+    }
+
+
 class TrendAnalysis(me.Document):
     """The written parts of one quarter's trend analysis, who wrote them, and its delivery."""
 

@@ -31,7 +31,10 @@ def test_quarters():
 
 
 def test_rates_and_changes():
-    assert rate_per_thousand(37, 41_250) == 0.9
+    assert rate_per_thousand(37, 41_250) == 0.897
+    # Connecticut's published quarter (seed 000): 202 grievances over 2,354,933 member months.
+    assert rate_per_thousand(202, 2_354_933) == 0.0858
+    assert rate_per_thousand(11, 2_354_933) == 0.00467  # not 0.0
     assert rate_per_thousand(5, None) is None
     assert change(6, 4) == {"difference": 2, "percent": 50.0}
     assert change(1, 0) == {"difference": 1, "percent": None}

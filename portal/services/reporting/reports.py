@@ -7,7 +7,15 @@ from datetime import datetime
 
 from portal.domain import reports as rules
 from portal.domain.reports import Quarter, ReportError
-from portal.models import Grievance, MemberMonths, Program, Provider, TrendAnalysis, User
+from portal.models import (
+    Grievance,
+    MemberMonths,
+    Program,
+    Provider,
+    QuarterlyCommentary,
+    TrendAnalysis,
+    User,
+)
 from portal.services.reporting.quarterly import DEFAULT_DUE
 
 
@@ -25,6 +33,27 @@ def set_member_months(program: Program, quarter: Quarter, value: int, by: User |
     MemberMonths.objects(program=program, quarter=str(quarter)).update_one(
         upsert=True, set__value=value, set__updated_by=by, set__updated_at=now
     )
+
+
+def write_commentary(program: Program, quarter: Quarter, text: str, by: User | None, now) -> None:
+    """Keep the manager's commentary on the quarter's report, with who wrote it and when."""
+    QuarterlyCommentary.objects(program=program, quarter=str(quarter)).update_one(
+        upsert=True,
+        set__text=str(text or "").strip()[:10000],
+        set__written_by=by,
+        set__written_at=now,
+    )
+
+
+def commentary(program: Program, quarter: Quarter) -> dict:
+    found = QuarterlyCommentary.objects(program=program, quarter=str(quarter)).first()
+    if found is None:
+        return {"text": None, "written_by": None, "written_at": None}
+    return {
+        "text": found.text,
+        "written_by": found.written_by.name if found.written_by else None,
+        "written_at": found.written_at.isoformat() if found.written_at else None,
+    }
 
 
 def write_trend_analysis(
@@ -126,6 +155,7 @@ def quarterly(program: Program, quarter: Quarter) -> dict:
         "previous_quarter": str(quarter.previous),
         **figures,
         "change": rules.compare(figures["current"], figures["previous"]),
+        "commentary": commentary(program, quarter),
     }
 
 

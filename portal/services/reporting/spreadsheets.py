@@ -86,6 +86,13 @@ def quarterly(report: dict) -> bytes:
                     moved["percent"],
                 ],
             )
+    written = report.get("commentary") or {}
+    if written.get("text"):
+        sheet.append([])
+        sheet.append(["Commentary"])
+        sheet.cell(sheet.max_row, 1).font = BOLD
+        _append(sheet, [written["text"]])
+        _append(sheet, [f"Written by {written['written_by'] or ''}, {written['written_at']}"])
     sheet.column_dimensions["A"].width = 34
     sheet.freeze_panes = "B4"
     return _bytes(book)
