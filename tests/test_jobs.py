@@ -5,7 +5,8 @@ across DST, holidays and month ends; and the alert through a worker process of i
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from rq import Queue
 
@@ -175,6 +176,30 @@ def test_the_monthly_log_check_reminds_reports_and_keeps_its_result(
     assert kept.final and [i.reference for i in kept.incomplete] == [lacking.reference]
 
 
+def test_the_daily_report_counts_everything_since_the_previous_one(programs):
+    """Connecticut reports daily on business days: what came in on Friday evening, over the
+    weekend and on a Monday holiday is in Tuesday's report, and in no other."""
+    from portal.services.reporting.daily import counts
+
+    ct = programs["ct-dental"]
+    ny = ZoneInfo("America/New_York")
+    for local in (
+        datetime(2027, 1, 14, 16),  # Thursday: Friday's report
+        datetime(2027, 1, 15, 18, 30),  # Friday evening, after the office closed
+        datetime(2027, 1, 16, 11),  # Saturday
+        datetime(2027, 1, 17, 9),  # Sunday
+        datetime(2027, 1, 18, 10),  # Martin Luther King Jr. Day: a holiday
+        datetime(2027, 1, 19, 10),  # Tuesday: Wednesday's report
+    ):
+        submit(ct, Intake(description="x", level="I"), local.replace(tzinfo=ny).astimezone(UTC))
+    reports = {day: counts(ct, date(2027, 1, day)) for day in (15, 19, 20)}
+    assert reports[15]["new"] == 1 and reports[15]["new_since"] == date(2027, 1, 14)
+    assert reports[19]["new"] == 4 and reports[19]["new_since"] == date(2027, 1, 15)
+    assert reports[20]["new"] == 1 and reports[20]["new_since"] == date(2027, 1, 19)
+    # Each record in exactly one report.
+    assert sum(r["new"] for r in reports.values()) == 6
+
+
 def test_daily_report_and_trend_reminders(
     app, programs, staff, redis_server, work_jobs, smtp_server
 ):
@@ -195,7 +220,8 @@ def test_daily_report_and_trend_reminders(
     text = body(report)
     assert "Connecticut dental plan" in text and "Colorado" not in text  # the manager's program
     # Both are overdue: the Level III record's "immediately" clocks passed within the hour.
-    assert "New yesterday: 1" in text and "Level III open: 1" in text and "Overdue: 2" in text
+    assert "New since Tue Nov 24: 1" in text
+    assert "Level III open: 1" in text and "Overdue: 2" in text
     assert "Open by age: 0-7 days 1, 8-30 days 0, 31-90 days 0, over 90 days 1" in text
     assert "Colorado case management agency" in body(mails_to(smtp_server, director.email)[0])
     assert (

@@ -22,6 +22,17 @@ def business_day_begun(calendar: Calendar, now: datetime) -> date | None:
     return local.date()
 
 
+def previous_business_day(calendar: Calendar, day: date) -> date:
+    """The business day before `day` (a week back at most, then simply the day before): the
+    day the previous daily report went out, so that each report counts what came in since
+    that one, weekends and holidays included."""
+    for back in range(1, 15):
+        candidate = day - timedelta(days=back)
+        if calendar.is_business_day(candidate):
+            return candidate
+    return day - timedelta(days=1)
+
+
 def last_business_day_before(calendar: Calendar, day: date) -> date | None:
     """The last business day of day's month strictly before `day`; None if there is none."""
     candidate = day - timedelta(days=1)

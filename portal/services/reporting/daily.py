@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from portal.domain.recurring import AGE_BUCKETS, age_bucket, business_day_begun
+from portal.domain.recurring import (
+    AGE_BUCKETS,
+    age_bucket,
+    business_day_begun,
+    previous_business_day,
+)
 from portal.models import Grievance, Outbox, Program
 from portal.services.mail import outbox
 from portal.services.mail.staffmail import (
@@ -18,10 +23,14 @@ from portal.services.mail.staffmail import (
 )
 
 
-def counts(program: Program, day) -> dict:
-    """The day's figures for one program, `day` being the program's local date."""
+def counts(program: Program, day, since=None) -> dict:
+    """The day's figures for one program, `day` being the local date of the report. New
+    records are those received from the start of `since` (the previous report's day: by
+    default the program's previous business day) to the start of `day`, so that what came in
+    on a Friday evening, a weekend or a holiday is in the next business day's report."""
     zone = program.calendar().zone
-    start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=zone)
+    since = since or previous_business_day(program.calendar(), day)
+    start = datetime.combine(since, time(0), tzinfo=zone)
     end = datetime.combine(day, time(0), tzinfo=zone)
     new = Grievance.objects.received_between(program, start, end).count()
     by_level: Counter = Counter()
@@ -40,7 +49,8 @@ def counts(program: Program, day) -> dict:
         level3 += level == "III"
     return {
         "program": program.name,
-        "new_yesterday": new,
+        "new_since": since,
+        "new": new,
         "open": sum(by_level.values()),
         "open_by_level": dict(sorted(by_level.items())),
         "open_by_age": {label: by_age.get(label, 0) for *_r, label in AGE_BUCKETS}
@@ -61,15 +71,17 @@ def send_reports(now: datetime, base_url: str) -> list[Outbox]:
         day = business_day_begun(home.calendar(), now) if home else None
         if day is None:
             continue
+        # Each report covers what came in since this person's previous one.
+        since = previous_business_day(home.calendar(), day)
         key = f"daily-report:{user.pk}:{day.isoformat()}"
         if outbox.already_written(key, messages):
             continue
         rows = []
         for program in programs:
             if serves(user, program):
-                if (program.pk, day) not in figures:
-                    figures[(program.pk, day)] = counts(program, day)
-                rows.append(figures[(program.pk, day)])
+                if (program.pk, day, since) not in figures:
+                    figures[(program.pk, day, since)] = counts(program, day, since)
+                rows.append(figures[(program.pk, day, since)])
         subject, text, html = compose(
             "daily-report", user=user, day=day, rows=rows, link=f"{base_url}/admin/"
         )
