@@ -4,7 +4,7 @@ Level III. Counts only; read from the open records and the one day received."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from portal.domain.recurring import (
     AGE_BUCKETS,
