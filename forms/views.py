@@ -14,9 +14,9 @@ from portal.i18n import language
 from portal.limits import complaint_limit, limiter, status_limit
 from portal.models import Grievance, Program
 from portal.runtime import runtime
+from portal.services.grievances import intake
 from portal.services.grievances import status as status_service
 from portal.services.grievances.intake import Intake, submit
-from portal.services.mail import notices
 
 bp = Blueprint("complaint", __name__, template_folder="templates", url_prefix="/complaint")
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def form(slug: str | None = None):
             now,
         )
         # Stored; what follows may fail without losing the complaint.
-        notices.after_intake(grievance, now, runtime())
+        intake.after_intake(grievance, now, runtime())
         session["last_reference"] = grievance.reference
         return redirect(url_for("complaint.received"))
     return render_template("complaint/form.html", form=complaint, fixed=fixed), (

@@ -5,10 +5,33 @@ browser's Accept-Language decides."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+from babel.support import Translations
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 LANGUAGES = {"en": "English", "es": "Español"}
+CATALOGS = Path(__file__).parent / "translations"
+
+
+@functools.cache
+def _catalog(lang: str) -> Translations:
+    return Translations.load(str(CATALOGS), [lang if lang in LANGUAGES else "en"])
+
+
+def words_in(lang: str | None) -> Callable[..., str]:
+    """gettext in a member's language, outside any request (letters and notices are written
+    by jobs and verbs too): words_in("es")("Hello %(name)s", name=...)."""
+    catalog = _catalog(lang or "en")
+
+    def gettext(message: str, **values) -> str:
+        text = catalog.gettext(message)
+        return text % values if values else text
+
+    return gettext
 
 
 def is_public(path: str) -> bool:

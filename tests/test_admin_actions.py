@@ -72,7 +72,7 @@ def test_a_manager_takes_a_record_from_received_to_closed(sign_in, programs, sta
         summary="Office cleaned; member satisfied.",
         substantiated="yes",
     )
-    assert "Resolved." in done.text
+    assert "Resolved; the resolution notice is" in done.text
     done = _act(manager, grievance, "close", reason="Member told by phone")
     assert "Closed." in done.text
 
@@ -204,10 +204,11 @@ def test_pause_resume_and_extend_from_the_screen(sign_in, programs, staff, clock
         rule="14 calendar days",
         reason="notice sent to the member",
     )
-    assert "resolution extended." in done.text
-    after = next(
-        c for c in Grievance.objects.get(pk=grievance.pk).clocks if c.name == "resolution"
-    ).due_at
+    assert "resolution extended; the member must be told why within 2 days." in done.text
+    stored = Grievance.objects.get(pk=grievance.pk)
+    after = next(c for c in stored.clocks if c.name == "resolution").due_at
+    notice = next(c for c in stored.clocks if c.name == "extension notice")
+    assert notice.met_by == "extension notice" and notice.rule == "2 calendar days"
     # As staff read it: 14 days later on Maryland's calendar (in UTC a clock change between
     # the two makes it 13 days 23 hours, or 14 days 1 hour).
     zone = ZoneInfo(programs["md-hmo"].timezone)

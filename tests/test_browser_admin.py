@@ -61,7 +61,7 @@ def test_manager_works_a_record_in_the_browser(live_server, programs, staff, bro
     resolve.locator("textarea[name='resolve-summary']").fill("Spoke with the office manager.")
     resolve.locator("input[value='yes']").check()
     resolve.locator("button[type=submit]").click()
-    page.wait_for_selector("text=Resolved.")
+    page.wait_for_selector("text=Resolved; the resolution notice is")
     shots(page, "resolved")
 
     stored = Grievance.objects.get(pk=late.pk)

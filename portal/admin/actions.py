@@ -24,6 +24,7 @@ from portal.models import Grievance, User
 from portal.models.grievance import CONTACT_CHANNELS, CONTACT_OUTCOMES, CONTACT_WITH
 from portal.services.grievances import verbs as grievances
 from portal.services.grievances.verbs import CORRECTABLE, NOTE_KINDS
+from portal.services.mail import notices
 
 
 def _choices(values, blank: str | None = None):
@@ -248,8 +249,11 @@ def run(
             substantiated=substantiated,
             reason=form.reason.data or None,
             detail=form.detail.data or None,
+            runtime=runtime,
         )
-        return "Resolved."
+        return "Resolved; the resolution notice is " + (
+            "on the list of letters to post." if notices.by_post(grievance) else "sent by e-mail."
+        )
     if name == "close":
         grievances.close(grievance, by=user, now=now, note=form.reason.data)
         return "Closed."
@@ -280,7 +284,12 @@ def run(
             now=now,
             rule=form.rule.data or "",
             reason=form.reason.data or "",
+            runtime=runtime,
         )
+        if form.clock.data and any(
+            c.name.startswith("extension notice") and c.met_at is None for c in grievance.clocks
+        ):
+            return f"{form.clock.data} extended; the member must be told why within 2 days."
         return f"{form.clock.data} extended."
     raise KeyError(name)
 

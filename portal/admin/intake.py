@@ -25,8 +25,8 @@ from portal.clock import utcnow
 from portal.domain.vocabulary import VocabularyError
 from portal.models import Program, Provider
 from portal.runtime import runtime
+from portal.services.grievances import intake
 from portal.services.grievances.intake import Intake, submit
-from portal.services.mail import notices
 
 FILED_BY = (
     ("member", "The member"),
@@ -199,5 +199,5 @@ class StaffIntakeView(SecureView):
             **({"provider": office} if office is not None else {}),
         )
         # Stored; what follows (acknowledgment, Level III alert) may fail without losing it.
-        notices.after_intake(grievance, now, runtime())
+        intake.after_intake(grievance, now, runtime())
         return grievance

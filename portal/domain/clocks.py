@@ -23,6 +23,8 @@ EVENTS = (
     "department report",
     "state referral",  # referred to the state agency (e.g. DSS) for review
     "resolved",
+    "member told",  # the resolution notice reached the member (e-mail sent, letter posted)
+    "extension notice",  # the written notice of an extension's reason went out
 )
 # The steps staff record on their own (the rest follow from contacts, mail and actions).
 STEP_EVENTS = (
@@ -52,6 +54,14 @@ class ClockSpec:
     @property
     def starts_after(self) -> str | None:
         return parse_rule(self.rule).after
+
+
+# 42 CFR 438.408(c)(2): an extension of the resolution clock obliges written notice of its
+# reason within 2 calendar days. Federal, so it is no program's rule: every extension of a
+# clock met by the resolution starts it.
+EXTENSION_NOTICE = ClockSpec("extension notice", "2 calendar days", {}, "extension notice")
+# Clocks the law starts on its own, kept when a record's level or type changes.
+STATUTORY_CLOCKS = (EXTENSION_NOTICE.name,)
 
 
 @dataclass(frozen=True)

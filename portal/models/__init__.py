@@ -12,7 +12,7 @@ from portal.models.grievance import (
     Narrative,
     Triage,
 )
-from portal.models.outbox import Counter, Outbox
+from portal.models.outbox import Counter, Letter, Outbox
 from portal.models.program import ClockRule, Program
 from portal.models.provider import Provider
 from portal.models.reports import (
@@ -39,6 +39,7 @@ __all__ = [
     "Grievance",
     "ImportRun",
     "JobRun",
+    "Letter",
     "MemberMonths",
     "Member",
     "Narrative",
@@ -57,6 +58,7 @@ ALL_DOCUMENTS = (
     User,
     Grievance,
     Outbox,
+    Letter,
     Counter,
     CompletenessResult,
     JobRun,

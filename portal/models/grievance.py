@@ -43,6 +43,7 @@ class Extension(me.EmbeddedDocument):
     rule = me.StringField(required=True, max_length=80)
     reason = me.StringField(required=True, max_length=300)
     by = me.ReferenceField("User")
+    days = me.IntField()  # calendar days it moved the due date: the federal cap is on the sum
 
 
 class Clock(me.EmbeddedDocument):
@@ -83,6 +84,9 @@ class Escalation(me.EmbeddedDocument):
     reason = me.StringField(max_length=500)
 
 
+PREFERRED_CONTACT = ("phone", "e-mail", "post")
+
+
 class Member(me.EmbeddedDocument):
     name = me.StringField(max_length=200)
     member_id = me.StringField(max_length=40)
@@ -90,7 +94,8 @@ class Member(me.EmbeddedDocument):
     age_group = me.StringField(choices=("adult", "child"))
     phone = me.StringField(max_length=40)
     email = me.EmailField()
-    preferred_contact = me.StringField(choices=("phone", "e-mail"))
+    preferred_contact = me.StringField(choices=PREFERRED_CONTACT)
+    address = me.StringField(max_length=500)  # postal, for letters
     contact_times = me.StringField(max_length=200)
 
 
@@ -174,6 +179,9 @@ class Grievance(me.Document):
     substantiation_detail = me.StringField(max_length=1000)  # in staff's own words
     resolution = me.StringField(max_length=5000)
     resolved_at = me.DateTimeField()
+    # How and when the resolution notice reached the member (e-mail, post, phone).
+    member_told_at = me.DateTimeField()
+    member_told_how = me.StringField(max_length=40)
     acknowledged_at = me.DateTimeField()
     state_form_offered = me.BooleanField()
     caller_told = me.StringField(max_length=1000)  # at a phone intake, e.g. "call back in 2 days"

@@ -32,3 +32,27 @@ class Counter(me.Document):
     value = me.IntField(default=0)
 
     meta = {"collection": "counters"}
+
+
+class Letter(me.Document):
+    """A written notice to a member who gave no e-mail address or chose post: kept with its
+    words as they were written, printed as a PDF, and posted by staff. The day it is posted
+    is the event it stands for on the record (acknowledged, member told...)."""
+
+    key = me.StringField(required=True, unique=True, max_length=300)
+    kind = me.StringField(required=True, max_length=40)  # acknowledgment, resolution...
+    grievance = me.ReferenceField("Grievance", required=True)
+    event = me.StringField(max_length=60)
+    language = me.StringField(max_length=5, default="en")
+    subject = me.StringField(required=True, max_length=300)
+    text = me.StringField(required=True)
+    created_at = me.DateTimeField(required=True)
+    posted_at = me.DateTimeField()
+    posted_by = me.ReferenceField("User")
+    posted_to = me.StringField(max_length=500)  # the address it went to, as it was then
+
+    meta = {
+        "collection": "letters",
+        # The "letters to post" list reads unposted letters oldest first.
+        "indexes": ["key", ("posted_at", "created_at"), "grievance"],
+    }

@@ -66,6 +66,8 @@ class Program(me.Document):
     # Words shown to a member after filing: the state's own complaint routes.
     member_routes = me.StringField(max_length=1000)
     member_routes_es = me.StringField(max_length=1000)  # the same words in Spanish
+    # The head of letters to members: {"name", "address", "phone", "website"}.
+    letterhead = me.DictField()
     active = me.BooleanField(default=True)
 
     meta = {"collection": "programs", "indexes": ["slug", "active"]}

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from portal.domain import businesstime
 from portal.domain.businesstime import RuleError, event_name, parse_rule, shift_for_pauses
-from portal.domain.clocks import StartedClock, clock_state, describe_state, start_clocks
+from portal.domain.clocks import (
+    EXTENSION_NOTICE,
+    STATUTORY_CLOCKS,
+    StartedClock,
+    clock_state,
+    describe_state,
+    start_clocks,
+)
 from portal.models import Grievance, Program, User
 from portal.models.grievance import Clock, Extension, Pause
 from portal.services.grievances import history
@@ -71,12 +78,23 @@ def settle(grievance: Grievance, now: datetime) -> None:
 
 
 def record_event(
-    grievance: Grievance, event: str, at: datetime, by: User | None, now: datetime
+    grievance: Grievance,
+    event: str,
+    at: datetime,
+    by: User | None,
+    now: datetime,
+    *,
+    how: str | None = None,
 ) -> list[str]:
-    """Meet the clocks this event satisfies and start the ones it begins. Says what it did."""
+    """Meet the clocks this event satisfies and start the ones it begins. Says what it did.
+    'member told' also keeps how and when the member learnt the resolution."""
     name = event_name(event)
     program = grievance.program
     said = []
+    if name == "member told" and grievance.resolved_at and not grievance.member_told_at:
+        grievance.member_told_at = at
+        grievance.member_told_how = how
+        said.append(f"member told ({how})" if how else "member told")
     for clock in grievance.clocks:
         if clock.met_at is None and event_name(clock.met_by or "") == name:
             clock.met_at = at
@@ -136,25 +154,37 @@ def resume(grievance: Grievance, clock_name: str, by: User, now: datetime) -> No
 
 def extend(
     grievance: Grievance, clock_name: str, rule: str, reason: str, by: User, now: datetime
-) -> None:
+) -> Clock | None:
+    """Move a clock's due time by `rule`, for a reason. The resolution may move 14 calendar
+    days in all (42 CFR 438.408(c)), and its extension starts the clock to tell the member
+    why in writing; that clock is returned (None for other clocks)."""
     clock = _find(grievance, clock_name)
     if clock.met_at:
         raise ClockError(f"{clock.name} is met already; it cannot be extended")
+    federal = clock.met_by == "resolved"
+    calendar = grievance.program.calendar()
+    used = sum(e.days or 0 for e in clock.extensions)
     try:
         moved = businesstime.extend(
             clock.due_at,
             rule,
-            grievance.program.calendar(),
+            calendar,
             reason,
             # The federal limit is on the resolution; a program's own steps set their own.
-            max_days=businesstime.RESOLUTION_EXTENSION_DAYS if clock.met_by == "resolved" else None,
+            max_days=businesstime.RESOLUTION_EXTENSION_DAYS - used if federal else None,
         )
     except RuleError as exc:
+        if federal and used:
+            raise ClockError(f"{exc}, after {used} days already extended") from exc
         raise ClockError(str(exc)) from exc
     before = clock.due_at
+    days = (
+        moved.at.astimezone(calendar.zone).date() - before.astimezone(calendar.zone).date()
+    ).days
     clock.due_at = moved.at
     clock.steps = [*clock.steps, *moved.steps]
-    clock.extensions.append(Extension(at=now, rule=rule, reason=reason.strip(), by=by))
+    clock.extensions.append(Extension(at=now, rule=rule, reason=reason.strip(), by=by, days=days))
+    notice = _start_extension_notice(grievance, now) if federal else None
     history.add(
         grievance,
         by,
@@ -164,6 +194,21 @@ def extend(
         {f"{clock.name} due": (before, moved.at)},
     )
     settle(grievance, now)
+    return notice
+
+
+def _start_extension_notice(grievance: Grievance, now: datetime) -> Clock:
+    """Each extension owes its own notice: a second one starts 'extension notice 2'."""
+    taken = {c.name for c in grievance.clocks}
+    name, number = EXTENSION_NOTICE.name, 1
+    while name in taken:
+        number += 1
+        name = f"{EXTENSION_NOTICE.name} {number}"
+    (started,) = start_clocks([EXTENSION_NOTICE], {}, now, grievance.program.calendar())
+    clock = _clock(started)
+    clock.name = name
+    grievance.clocks.append(clock)
+    return clock
 
 
 def recompute(grievance: Grievance, by: User | None, now: datetime) -> str | None:
@@ -175,7 +220,8 @@ def recompute(grievance: Grievance, by: User | None, now: datetime) -> str | Non
     }
     kept, dropped = [], []
     for clock in grievance.clocks:
-        if clock.met_at or clock.name in wanted or clock.name in chained:
+        statutory = clock.name.startswith(STATUTORY_CLOCKS)
+        if clock.met_at or clock.name in wanted or clock.name in chained or statutory:
             kept.append(clock)
         else:
             dropped.append(clock.name)

@@ -21,7 +21,8 @@ from portal.models import (
     Triage,
     User,
 )
-from portal.services.grievances import clocks, history
+from portal.services.grievances import clocks, history, verbs
+from portal.services.mail import alerts, notices
 
 log = logging.getLogger(__name__)
 
@@ -230,3 +231,14 @@ def submit(
     grievance.save()
     log.info("grievance %s stored for program %s", grievance.pk, program.slug)
     return grievance
+
+
+def after_intake(grievance: Grievance, now: datetime, runtime) -> None:
+    """What follows a stored complaint: the written acknowledgment, the Level III alert and
+    the repeat watch. Each step is stored before it is queued, so a queue outage delays it
+    and loses nothing."""
+    notices.acknowledge(grievance, now, runtime)
+    verbs.after_classification(grievance, now, runtime, level_changed=True)
+    if grievance.needs_review and grievance.level != "III":
+        # Triage flagged it in a program without levels: senior management still hear now.
+        alerts.alert_level3(grievance, now, runtime)

@@ -17,7 +17,7 @@ from portal.domain.vocabulary import VocabularyError, check, lists_of
 from portal.models import Grievance, Provider, User
 from portal.models.grievance import Caller, ContactAttempt, Escalation, Narrative
 from portal.services.grievances import clocks, history, repeats
-from portal.services.mail import alerts
+from portal.services.mail import alerts, notices
 
 
 class ActionError(ValueError):
@@ -159,6 +159,8 @@ def _events_for_contact(grievance: Grievance, attempt: ContactAttempt) -> list[s
             events.append("site visit")
         if attempt.with_whom in ("member", "caller"):
             events.append("acknowledged")
+            if grievance.resolved_at and attempt.at >= grievance.resolved_at:
+                events.append("member told")  # the resolution, told by phone or in person
     if attempt.outcome == "letter sent" and attempt.with_whom in ("member", "caller"):
         events.append("acknowledged")
     personal = [
@@ -192,7 +194,7 @@ def record_contact(
     history.add(grievance, by, "contact attempt", now, f"{channel} with {with_whom}: {outcome}")
     said = []
     for event in _events_for_contact(grievance, attempt):
-        said += clocks.record_event(grievance, event, at, by, now)
+        said += clocks.record_event(grievance, event, at, by, now, how=channel)
     grievance.updated_at = now
     grievance.save()
     return said
@@ -258,9 +260,11 @@ def resolve(
     substantiated: bool | None = None,
     reason: str | None = None,
     detail: str | None = None,
+    runtime=None,
 ) -> list[str]:
     """What was found and done; substantiated or not (by whom the program says), with one of
-    the program's reasons and staff's own detail."""
+    the program's reasons and staff's own detail. The member is sent the resolution notice
+    (or it goes on the list of letters to post)."""
     require("resolve", grievance, by)
     if not summary or not summary.strip():
         raise ActionError("write a resolution summary: what was found and what was done")
@@ -287,8 +291,10 @@ def resolve(
         grievance.received_at, now, [grievance.program.retention_years]
     )
     history.add(grievance, by, "resolved", now, changes=changes)
+    grievance.member_told_at = grievance.member_told_how = None  # this resolution's notice
     said = clocks.record_event(grievance, "resolved", now, by, now)
     grievance.save()
+    notices.resolution(grievance, now, runtime)
     return said
 
 
@@ -407,12 +413,23 @@ def resume_clock(grievance: Grievance, clock: str, *, by: User, now: datetime) -
 
 
 def extend_clock(
-    grievance: Grievance, clock: str, *, by: User, now: datetime, rule: str, reason: str
+    grievance: Grievance,
+    clock: str,
+    *,
+    by: User,
+    now: datetime,
+    rule: str,
+    reason: str,
+    runtime=None,
 ) -> None:
+    """Move a clock's due time, for a reason; extending the resolution writes the member the
+    reason (42 CFR 438.408(c)), and that notice has its own 2-day clock."""
     require("extend", grievance, by)
-    clocks.extend(grievance, clock, rule, reason, by, now)
+    notice = clocks.extend(grievance, clock, rule, reason, by, now)
     grievance.updated_at = now
     grievance.save()
+    if notice is not None:
+        notices.extension(grievance, notice, reason, now, runtime)
 
 
 # What a correction of intake facts may change: (field on the record, its label).

@@ -1,52 +1,154 @@
-"""Messages to members: stored in the outbox first, then handed to the queue."""
+"""Written notices to members (42 CFR 438.406, 438.408): the acknowledgment, the resolution
+and an extension's reason. E-mail for members who gave an address and did not choose post;
+otherwise a letter on the 'letters to post' list. Either is stored before anything is sent,
+and its key makes a second call write nothing new."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from babel.dates import format_date
 
+from portal.i18n import words_in
 from portal.models import Grievance
-from portal.services.grievances import verbs as grievances
-from portal.services.mail import alerts, outbox
+from portal.services.mail import letters, outbox
 
 
-def after_intake(grievance: Grievance, now: datetime, runtime) -> None:
-    """What follows a stored complaint. Each step is stored before it is queued, so a queue
-    outage delays it and loses nothing."""
-    acknowledge(grievance, now, runtime)
-    grievances.after_classification(grievance, now, runtime, level_changed=True)
-    if grievance.needs_review and grievance.level != "III":
-        # Triage flagged it in a program without levels: senior management still hear now.
-        alerts.alert_level3(grievance, now, runtime)
+def by_post(grievance: Grievance) -> bool:
+    member = grievance.member
+    return not (member and member.email) or member.preferred_contact == "post"
 
 
-def acknowledge(grievance: Grievance, now: datetime, runtime) -> None:
-    """Acknowledge a complaint by e-mail when the member gave an address."""
-    email = grievance.member.email if grievance.member else None
-    if not email:
-        return
-    with force_locale(grievance.language or "en"):
-        subject = _("We received your complaint (%(reference)s)", reference=grievance.reference)
-        text = _(
-            "Thank you for contacting us. We have received your complaint.\n\n"
-            "Your reference number is %(reference)s. Please keep it: you can use it to ask "
-            "about your complaint at %(status_url)s or by phone.\n\n"
-            "We will be in touch. If your situation is urgent, please call your plan's "
-            "member services.",
-            reference=grievance.reference,
-            status_url=f"{runtime.base_url}/complaint/status",
-        )
+def notify(
+    grievance: Grievance,
+    kind: str,
+    key: str,
+    subject: str,
+    text: str,
+    now: datetime,
+    runtime,
+    *,
+    event: str,
+):
+    """Send the notice by e-mail, or put it on the list of letters to post."""
+    if by_post(grievance):
+        return letters.write(key, kind, grievance, subject, text, now, event=event)
     message = outbox.put(
-        f"ack:{grievance.reference}",
-        "acknowledgment",
-        email,
+        key,
+        kind,
+        grievance.member.email,
         subject,
         text,
         None,
         now,
         grievance=grievance,
+        event=event,
+    )
+    if runtime is not None:  # without a queue at hand, the relay sends what is pending
+        outbox.hand_to_queue(message.pk, runtime)
+    return message
+
+
+def _routes(grievance: Grievance) -> str:
+    program = grievance.program
+    spanish = (grievance.language or "en") == "es" and program.member_routes_es
+    routes = program.member_routes_es if spanish else program.member_routes
+    return f"\n\n{routes}" if routes else ""
+
+
+def acknowledge(grievance: Grievance, now: datetime, runtime) -> None:
+    """Acknowledge a complaint in writing (438.406(b)(1))."""
+    base = runtime.base_url if runtime is not None else ""
+    _ = words_in(grievance.language)
+    subject = _("We received your complaint (%(reference)s)", reference=grievance.reference)
+    text = _(
+        "Thank you for contacting us. We have received your complaint.\n\n"
+        "Your reference number is %(reference)s. Please keep it: you can use it to ask "
+        "about your complaint at %(status_url)s or by phone.\n\n"
+        "We will be in touch. If your situation is urgent, please call your plan's "
+        "member services.",
+        reference=grievance.reference,
+        status_url=f"{base}/complaint/status",
+    )
+    notify(
+        grievance,
+        "acknowledgment",
+        f"ack:{grievance.reference}",
+        subject,
+        text,
+        now,
+        runtime,
         event="acknowledged",
     )
-    outbox.hand_to_queue(message.pk, runtime)
+
+
+def resolution(grievance: Grievance, now: datetime, runtime) -> None:
+    """Tell the member how the complaint was resolved (438.408(d)); sending or posting it is
+    the event 'member told'. A record resolved again after a reopening sends a new one."""
+    number = sum(1 for h in grievance.history if h.action == "resolved")
+    _ = words_in(grievance.language)
+    subject = _("The result of your complaint (%(reference)s)", reference=grievance.reference)
+    text = _(
+        "We have finished looking into your complaint %(reference)s, received on "
+        "%(received)s.\n\nWhat we found and what we did:\n%(summary)s\n\n"
+        "If you are not satisfied with this result, please call us and tell us why.",
+        reference=grievance.reference,
+        received=_day(grievance.received_at, grievance),
+        summary=grievance.resolution or "",
+    ) + _routes(grievance)
+    notify(
+        grievance,
+        "resolution",
+        f"resolution:{grievance.reference}:{number}",
+        subject,
+        text,
+        now,
+        runtime,
+        event="member told",
+    )
+
+
+def extension(grievance: Grievance, clock, reason: str, now: datetime, runtime) -> None:
+    """The written notice of an extension's reason (438.408(c)(2)): meets the clock the
+    extension started."""
+    _ = words_in(grievance.language)
+    subject = _(
+        "We need more time for your complaint (%(reference)s)", reference=grievance.reference
+    )
+    text = _(
+        "We need more time to finish looking into your complaint %(reference)s.\n\n"
+        "The reason: %(reason)s\n\nWe will give you our answer by %(due)s.\n\n"
+        "If you disagree with this extension, you have the right to file a grievance "
+        "about it: please call us.",
+        reference=grievance.reference,
+        reason=reason.strip(),
+        due=_day(_due_of_resolution(grievance), grievance),
+    )
+    notify(
+        grievance,
+        "extension",
+        f"extension:{grievance.reference}:{clock.name}",
+        subject,
+        text,
+        now,
+        runtime,
+        event="extension notice",
+    )
+
+
+def _day(moment, grievance: Grievance) -> str:
+    """A date as the member reads it, in their language and their program's timezone."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(grievance.program.calendar().zone).date()
+    return format_date(moment, "long", locale=grievance.language or "en")
+
+
+def _due_of_resolution(grievance: Grievance):
+    zone = grievance.program.calendar().zone
+    due = max(
+        (c.due_at for c in grievance.clocks if c.met_by == "resolved" and c.met_at is None),
+        default=None,
+    )
+    return due.astimezone(zone).date() if due else None

@@ -104,7 +104,7 @@ def deliver(outbox_id, transport, sender: str, now: datetime) -> bool:
 
 def _record_sent(message: Outbox, now: datetime) -> None:
     grievance = message.grievance
-    clocks.record_event(grievance, message.event, now, None, now)
+    clocks.record_event(grievance, message.event, now, None, now, how="e-mail")
     grievance.save()
 
 
