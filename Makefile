@@ -28,7 +28,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --omit-header -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations \
-	  --no-location --omit-header
+	  --width 100
 
 install: $(STAMP) translations
 
@@ -36,15 +36,18 @@ run: $(STAMP) translations
 	$(BIN)/portal run
 
 # The browser tests drive Debian's Chromium; the deploy tests validate the Caddyfile with
-# Debian's caddy. Install them when missing and we can (root, apt); otherwise those tests
-# fail and say how to install them. They are never skipped.
+# Debian's caddy; the letter tests render PDFs with poppler's pdftoppm. Install them when
+# missing and we can (root, apt); otherwise those tests fail and say how to install them.
+# They are never skipped.
 CADDY ?= /usr/bin/caddy
+PDFTOPPM ?= /usr/bin/pdftoppm
+DEBIAN := chromium caddy poppler-utils
 
 debian-packages:
-	@test -x $(CHROMIUM) -a -x $(CADDY) || { \
-	  echo "Installing Debian's chromium and caddy for the browser and deploy tests..."; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium caddy \
-	   >/dev/null) || echo "Could not install them: run 'apt-get install -y chromium caddy' as root."; }
+	@test -x $(CHROMIUM) -a -x $(CADDY) -a -x $(PDFTOPPM) || { \
+	  echo "Installing Debian's $(DEBIAN) for the browser, deploy and letter tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN) \
+	   >/dev/null) || echo "Could not install them: run 'apt-get install -y $(DEBIAN)' as root."; }
 
 # Two workers (pytest-xdist); the tests whose subject is a process share one, in turn.
 PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
