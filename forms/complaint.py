@@ -25,7 +25,7 @@ from portal.domain.intake import npi_is_valid
 PHONE = Regexp(
     r"^[0-9 ()+.-]{7,40}$", message=_l("Please enter a phone number, e.g. 860-555-0100.")
 )
-_TEXTS = ("caller_name", "phone", "caller_phone", "email")
+_TEXTS = ("caller_name", "phone", "caller_phone", "email", "address")
 # Browsers send date inputs as YYYY-MM-DD; a browser without them lets people type US dates.
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
 
@@ -103,9 +103,17 @@ class ComplaintForm(FlaskForm):
             ),
         ],
     )
+    address = TextAreaField(
+        _l("Postal address (we write to you here if you have no e-mail)"),
+        validators=[Optional(), Length(max=500, message=_l("Please keep this short."))],
+    )
     preferred_contact = RadioField(
         _l("How should we contact you?"),
-        choices=[SelectChoice("phone", _l("By phone")), SelectChoice("e-mail", _l("By e-mail"))],
+        choices=[
+            SelectChoice("phone", _l("By phone")),
+            SelectChoice("e-mail", _l("By e-mail")),
+            SelectChoice("post", _l("By post")),
+        ],
         default="phone",
         filters=[_no_blank_choice],
         validators=[Optional()],
@@ -176,6 +184,8 @@ class ComplaintForm(FlaskForm):
             yield self.phone, _l("Please give a phone number so that we can call you.")
         if wants == "e-mail" and not self.email.errors and not given["email"]:
             yield self.email, _l("Please give an e-mail address so that we can write to you.")
+        if wants == "post" and not self.address.errors and not given["address"]:
+            yield self.address, _l("Please give a postal address so that we can write to you.")
 
     def validate_program(self, field):
         if field.data not in {choice.value for choice in field.choices if choice.value}:

@@ -57,6 +57,7 @@ def form(slug: str | None = None):
                 member_id=_text(complaint.member_id),
                 member_phone=_text(complaint.phone),
                 member_email=_text(complaint.email),
+                member_address=_text(complaint.address),
                 birth_date=complaint.birth_date.data,
                 age_group=complaint.age_group.data or None,
                 preferred_contact=complaint.preferred_contact.data or None,
@@ -113,7 +114,15 @@ def received():
     reference = session.get("last_reference")
     grievance = (
         Grievance.objects(reference=reference)
-        .only("reference", "program", "clocks", "member.email", "status")
+        .only(
+            "reference",
+            "program",
+            "clocks",
+            "member.email",
+            "member.preferred_contact",
+            "member.address",
+            "status",
+        )
         .first()
         if reference
         else None

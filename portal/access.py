@@ -29,6 +29,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grievance.export": LEADS | {"auditor"},
     # Member names and IDs in an export: those who answer for the record universe.
     "grievance.export_phi": frozenset({"manager", "director", "auditor", "admin"}),
+    # The letters to post: members' names and addresses, printed and posted by those who work
+    # records.
+    "letter.post": WORKERS,
     "grievance.hold": frozenset({"manager", "director", "admin"}),
     "audit.view": frozenset({"auditor", "director", "admin"}),
     "provider.view": STAFF,

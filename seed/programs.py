@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from portal.domain.clocks import RESOLUTION_CLOCK
 from portal.models import ClockRule, Program
 
 WEEKDAYS_8_TO_5 = {day: ["08:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -19,7 +20,7 @@ DEFAULT_COMPLETENESS = [
 # rule sets no acknowledgment time; 5 business days is a common contract term (editable).
 FEDERAL_CLOCKS = [
     {"name": "acknowledgment", "rule": "5 business days", "met_by": "acknowledged"},
-    {"name": "resolution", "rule": "90 calendar days", "met_by": "resolved"},
+    {"name": RESOLUTION_CLOCK, "rule": "90 calendar days", "met_by": "resolved"},
 ]
 
 PROGRAMS = [
@@ -73,6 +74,14 @@ PROGRAMS = [
             },
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["level"],
+        # Seed 000's own lines; the street address is the plan's to fill in.
+        "letterhead": {
+            "name": "Connecticut Dental Health Partnership",
+            "address": "Grievances, Provider Relations",
+            "phone": "Client Call Center 1-855-CT-DENTAL (1-855-283-3682), Monday to Friday "
+            "8 AM to 5 PM; TTY 7-1-1",
+            "website": "www.ctdhp.com",
+        },
         "member_routes": "You may also file a complaint with the Connecticut Department of "
         "Public Health. Ask us for its complaint form and we will send it to you.",
         "member_routes_es": "También puede presentar una queja ante el Departamento de Salud "
@@ -136,6 +145,7 @@ PROGRAMS = [
             },
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["priority"],
+        "letterhead": {"name": "Iowa Medicaid", "address": "Member escalations"},
     },
     {
         "slug": "co-cma",
@@ -165,6 +175,7 @@ PROGRAMS = [
             {"name": "initial response", "rule": "2 business days", "met_by": "member contacted"},
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["when_resolved:substantiated"],
+        "letterhead": {"name": "Colorado case management agency", "address": "Grievances"},
         # Department managers decide whether a grievance was substantiated.
         "substantiation_roles": ["manager"],
         "substantiation_reasons": [
@@ -225,6 +236,7 @@ PROGRAMS = [
         "de nuestro sistema de quejas, puede llamar a la Administración de Seguros de Maryland "
         "al 1-800-492-6116.",
         "completeness_rules": DEFAULT_COMPLETENESS + ["category"],
+        "letterhead": {"name": "Maryland HMO", "address": "Complaint Department"},
     },
 ]
 

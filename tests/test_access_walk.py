@@ -9,6 +9,7 @@ import pytest
 from portal.access import ROLES
 from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
 from portal.services.grievances.intake import Intake, submit
+from portal.services.mail import letters
 from tests.helpers import COMPLAINT, csrf_token
 
 ALL = frozenset(ROLES)
@@ -21,6 +22,7 @@ TABLE = {
     # No edit form: records change only through the actions (grievance.act below).
     "grievance": (ALL, frozenset()),
     "intake": (WORKERS, WORKERS),
+    "letters": (WORKERS, WORKERS),
     "provider": (ALL, frozenset({"provider_relations", "manager", "admin"})),
     "program": (ALL, frozenset({"admin"})),
     "user": (frozenset({"admin"}), frozenset({"admin"})),
@@ -40,6 +42,7 @@ EXPORTERS = LEADS | {"auditor"}
 POSTERS = {
     "grievance.act": WORKERS,
     "intake.take": WORKERS,
+    "letters.posted": WORKERS,
     "import.index": frozenset({"manager", "admin"}),
     "jobs.retry": frozenset({"manager", "admin"}),
     "reports.quarterly": frozenset({"manager", "director"}),
@@ -56,7 +59,11 @@ def _post_urls(app, ids):
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
             continue
-        url = rule.rule.replace("<action>", "note").replace("<slug>", "ct-dental")
+        url = (
+            rule.rule.replace("<action>", "note")
+            .replace("<slug>", "ct-dental")
+            .replace("<letter_id>", str(ids.get("letters")))
+        )
         view, _, name = rule.endpoint.partition(".")
         if name in ("edit_view", "delete_view", "ajax_update") or rule.endpoint == "grievance.act":
             url += f"?id={ids.get(view, '000000000000000000000000')}"
@@ -98,6 +105,7 @@ def _urls(app, ids):
             rule.rule.replace("<export_type>", "csv")
             .replace("<run_id>", str(ids.get("import")))
             .replace("<slug>", "ct-dental")
+            .replace("<letter_id>", str(ids.get("letters")))
         )
         if name in ("edit_view", "details_view"):
             url += f"?id={ids[view]}" if view in ids else "?id=000000000000000000000000"
@@ -147,7 +155,11 @@ def _records(programs, staff):
     upload = ImportRun(
         program=programs["ct-dental"], file_name="log.csv", status="done", created_at=event.at
     ).save()
+    letter = letters.write(
+        "ack:x", "acknowledgment", grievance, "s", "t", event.at, event="acknowledged"
+    )
     return {
+        "letters": letter.pk,
         "grievance": grievance.pk,
         "program": programs["ct-dental"].pk,
         "user": staff["csr"].pk,

@@ -10,6 +10,7 @@ from portal.admin.home import HomeView
 from portal.admin.imports import ImportView
 from portal.admin.intake import StaffIntakeView
 from portal.admin.jobs import JobsView
+from portal.admin.letters import LettersView
 from portal.admin.reports import ReportsView
 from portal.admin.trails import AuditView, CompletenessView, OutboxView
 from portal.models import AuditEvent, CompletenessResult, Grievance, Outbox, Program, Provider, User
@@ -26,6 +27,7 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(GrievanceView(Grievance, name="Grievances", endpoint="grievance"))
     admin.add_view(StaffIntakeView(name="New complaint", endpoint="intake", url="/admin/intake"))
+    admin.add_view(LettersView(name="Letters to post", endpoint="letters", url="/admin/letters"))
     admin.add_view(ProviderView(Provider, name="Providers", endpoint="provider"))
     admin.add_view(
         CompletenessView(CompletenessResult, name="Log completeness", endpoint="completeness")

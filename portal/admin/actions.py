@@ -114,12 +114,16 @@ class CorrectForm(FlaskForm):
     )
 
 
+_LONG = {"desired_resolution": 2000, "member.address": 500}  # several lines each
 for _path, _label in CORRECTABLE.items():
-    _maximum = 2000 if _path == "desired_resolution" else 200
+    _kind = TextAreaField if _path in _LONG else StringField
     setattr(
         CorrectForm,
         _path.replace(".", "__"),
-        StringField(_label[0].upper() + _label[1:], validators=[Optional(), Length(max=_maximum)]),
+        _kind(
+            _label[0].upper() + _label[1:],
+            validators=[Optional(), Length(max=_LONG.get(_path, 200))],
+        ),
     )
 
 

@@ -64,9 +64,16 @@ class StaffIntakeForm(FlaskForm):
         "Member's e-mail (for the acknowledgment)",
         validators=[Optional(), Email("That e-mail address does not look right."), Length(max=254)],
     )
+    member_address = TextAreaField(
+        "Member's postal address (for letters)", validators=[Optional(), Length(max=500)]
+    )
     preferred_contact = RadioField(
         "Reach the member by",
-        choices=[SelectChoice("phone", "phone"), SelectChoice("e-mail", "e-mail")],
+        choices=[
+            SelectChoice("phone", "phone"),
+            SelectChoice("e-mail", "e-mail"),
+            SelectChoice("post", "post"),
+        ],
         validators=[Optional()],
     )
     provider = SelectField("Provider (known offices, by name and NPI)", validators=[Optional()])
@@ -171,6 +178,7 @@ class StaffIntakeView(SecureView):
                 member_id=_text(form.member_id),
                 member_phone=_text(form.member_phone),
                 member_email=_text(form.member_email),
+                member_address=_text(form.member_address),
                 birth_date=form.birth_date.data,
                 age_group=form.age_group.data or None,
                 preferred_contact=form.preferred_contact.data or None,

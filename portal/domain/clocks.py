@@ -56,6 +56,8 @@ class ClockSpec:
         return parse_rule(self.rule).after
 
 
+# The federal resolution clock (42 CFR 438.408(b)): what its extension is capped by and owes.
+RESOLUTION_CLOCK = "resolution"
 # 42 CFR 438.408(c)(2): an extension of the resolution clock obliges written notice of its
 # reason within 2 calendar days. Federal, so it is no program's rule: every extension of a
 # clock met by the resolution starts it.

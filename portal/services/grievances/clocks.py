@@ -9,6 +9,7 @@ from portal.domain import businesstime
 from portal.domain.businesstime import RuleError, event_name, parse_rule, shift_for_pauses
 from portal.domain.clocks import (
     EXTENSION_NOTICE,
+    RESOLUTION_CLOCK,
     STATUTORY_CLOCKS,
     StartedClock,
     clock_state,
@@ -161,7 +162,9 @@ def extend(
     clock = _find(grievance, clock_name)
     if clock.met_at:
         raise ClockError(f"{clock.name} is met already; it cannot be extended")
-    federal = clock.met_by == "resolved"
+    # The federal resolution; a program's own steps (Maryland's 60-day final response,
+    # Connecticut's site visit) are extended as the program decides, without the notice.
+    federal = clock.name == RESOLUTION_CLOCK
     calendar = grievance.program.calendar()
     used = sum(e.days or 0 for e in clock.extensions)
     try:
@@ -170,7 +173,6 @@ def extend(
             rule,
             calendar,
             reason,
-            # The federal limit is on the resolution; a program's own steps set their own.
             max_days=businesstime.RESOLUTION_EXTENSION_DAYS - used if federal else None,
         )
     except RuleError as exc:

@@ -36,6 +36,7 @@ class Intake:
     member_id: str | None = None
     member_phone: str | None = None
     member_email: str | None = None
+    member_address: str | None = None  # postal, for letters
     birth_date: date | None = None
     age_group: str | None = None
     preferred_contact: str | None = None
@@ -143,6 +144,7 @@ def build(
             member_id=intake.member_id,
             phone=intake.member_phone,
             email=intake.member_email,
+            address=intake.member_address,
             birth_date=intake.birth_date,
             age_group=age_group,
             preferred_contact=intake.preferred_contact,

@@ -436,6 +436,7 @@ def extend_clock(
 CORRECTABLE = {
     "member.phone": "member's phone",
     "member.email": "member's e-mail",
+    "member.address": "member's postal address",
     "member.contact_times": "best times to call",
     "caller.phone": "call-back number",
     "caller.relationship": "caller's relationship",

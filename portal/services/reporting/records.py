@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.models import Grievance, Outbox, Program, User
+from portal.models import Grievance, Letter, Outbox, Program, User
 from portal.services.documents import built, ref_id
 
 UNIVERSE = [
@@ -22,6 +22,7 @@ UNIVERSE = [
     "program",
     "type",
     "level",
+    "category",  # Maryland's quality-of-care categories (seed 004)
     "intake_source",
     "taken_by",
     "date_acknowledged",
@@ -76,6 +77,7 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
     names = _names(records)
     keys = [f"ack:{r.reference}" for r in records]
     mailed = set(Outbox.objects(key__in=keys, status="sent").scalar("key"))
+    posted = set(Letter.objects(key__in=keys, posted_at__ne=None).scalar("key"))
 
     def who(entry) -> str:
         return names.get(ref_id(entry, "by"), "")
@@ -84,11 +86,6 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
     for r in records:
         history = {h.action: h for h in r.history}
         ack = [c.met_at for c in r.clocks if c.met_by == "acknowledged" and c.met_at]
-        told = [
-            a
-            for a in r.contact_attempts
-            if r.resolved_at and a.at >= r.resolved_at and a.with_whom in ("member", "caller")
-        ]
         rows.append(
             [
                 r.reference,
@@ -102,12 +99,13 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
                 program.slug,
                 r.type or "",
                 r.level or "",
+                r.category or "",
                 r.intake_source or "",
                 who(history["received"]) if "received" in history else "",
                 _local(min(ack), zone) if ack else "",
-                _ack_method(r, mailed),
+                _ack_method(r, mailed, posted),
                 who(history["resolved"]) if "resolved" in history else "",
-                "; ".join(f"{_local(a.at, zone)} {a.channel} ({a.outcome})" for a in told),
+                _told(r, zone),
                 {True: "substantiated", False: "unsubstantiated"}.get(r.substantiated, ""),
                 {True: "yes", False: "no"}.get(r.state_form_offered, ""),
             ]
@@ -115,11 +113,21 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
     return UNIVERSE, rows
 
 
-def _ack_method(record: Grievance, mailed: set[str]) -> str:
-    """E-mail when the acknowledgment went out from the outbox; otherwise the channel of the
+def _told(record: Grievance, zone) -> str:
+    """When and how the member learnt the resolution: the notice e-mailed or posted, or
+    staff reaching them (what came first)."""
+    if not record.member_told_at:
+        return ""
+    return f"{_local(record.member_told_at, zone)} {record.member_told_how or ''}".strip()
+
+
+def _ack_method(record: Grievance, mailed: set[str], posted: set[str]) -> str:
+    """E-mail or post when the acknowledgment went out as one; otherwise the channel of the
     first contact with the member or caller."""
     if f"ack:{record.reference}" in mailed:
         return "e-mail"
+    if f"ack:{record.reference}" in posted:
+        return "post"
     personal = [a for a in record.contact_attempts if a.with_whom in ("member", "caller")]
     return personal[0].channel if personal else ""
 
