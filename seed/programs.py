@@ -72,8 +72,26 @@ PROGRAMS = [
                 "when": {"level": "III"},
                 "met_by": "office contacted",
             },
+            # "After facts gathered, DSS informed": the seed gives no time; 1 business day
+            # is assumed (editable).
+            {
+                "name": "DSS referral",
+                "rule": "1 business day after facts gathered",
+                "when": {"level": "III"},
+                "met_by": "state referral",
+            },
+            # "If the office remains deficient ... referred to DSS": 5 business days assumed.
+            {
+                "name": "DSS referral",
+                "rule": "5 business days after office still deficient",
+                "when": {"level": "II"},
+                "met_by": "state referral",
+            },
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["level"],
+        # Seed 000, Level III: "CSR/DHCS immediately advises provider relations staff and/or
+        # senior management".
+        "level3_alert_roles": ["provider_relations"],
         # Seed 000's own lines; the street address is the plan's to fill in.
         "letterhead": {
             "name": "Connecticut Dental Health Partnership",

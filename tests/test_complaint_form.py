@@ -384,8 +384,8 @@ def test_words_of_a_serious_matter_mark_the_record_and_alert_senior_management(
     assert grievance.needs_review and grievance.level == "III"
     assert grievance.triage.matters == ["violence", "emergency"]
     assert {c.name for c in grievance.clocks} >= {"senior management alert", "office contact"}
-    alerts = list(Outbox.objects(kind="alert"))
-    assert [a.recipient for a in alerts] == ["director@staff.test"]
+    alerts = list(Outbox.objects(kind="alert").order_by("recipient"))
+    assert [a.recipient for a in alerts] == ["director@staff.test", "provider_relations@staff.test"]
     assert "hit me" not in alerts[0].text and "Canary" not in alerts[0].text
     assert alerts[0].subject.startswith("Possible Level III")
 

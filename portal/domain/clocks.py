@@ -21,6 +21,9 @@ EVENTS = (
     "follow up",
     "alert sent",
     "department report",
+    "interim report",  # a report that the investigation goes on, with its expected end
+    "facts gathered",  # a Level III investigation has its facts
+    "office still deficient",  # the follow-up found the office still deficient
     "state referral",  # referred to the state agency (e.g. DSS) for review
     "resolved",
     "member told",  # the resolution notice reached the member (e-mail sent, letter posted)
@@ -31,11 +34,17 @@ STEP_EVENTS = (
     "site visit",
     "cap received",
     "follow up",
+    "office still deficient",
     "office contacted",
+    "facts gathered",
     "mco contacted",
     "department report",
+    "interim report",
     "state referral",
 )
+# A step that is also another: a follow-up that found the office still deficient is the
+# follow-up.
+IMPLIES = {"office still deficient": ("follow up",)}
 
 
 @dataclass(frozen=True)

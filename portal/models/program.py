@@ -53,6 +53,9 @@ class Program(me.Document):
     # may resolve.
     substantiation_roles = me.ListField(me.StringField(choices=ROLES))
     clock_rules = me.ListField(me.EmbeddedDocumentField(ClockRule))
+    # Who hears of a Level III matter at once besides senior management (Connecticut:
+    # Provider Relations, who contact the office).
+    level3_alert_roles = me.ListField(me.StringField(choices=ROLES))
     warning_hours = me.IntField(default=24, min_value=0)
     # Supervisors' digests list their team's records overdue longer than this.
     supervisor_grace_hours = me.IntField(default=24, min_value=0)

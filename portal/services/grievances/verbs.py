@@ -10,6 +10,7 @@ from datetime import datetime
 from mongoengine import Q
 
 from portal.domain import lifecycle
+from portal.domain.clocks import IMPLIES
 from portal.domain.contacts import callback_status
 from portal.domain.lifecycle import TIERS
 from portal.domain.retention import retain_until
@@ -223,7 +224,10 @@ def record_event(grievance: Grievance, event: str, *, by: User, now: datetime, a
     require("event", grievance, by)
     when = at or now
     history.add(grievance, by, "step", now, f"{event} on {when:%Y-%m-%d %H:%M} UTC")
-    said = clocks.record_event(grievance, event, when, by, now)
+    said = []
+    for implied in IMPLIES.get(event, ()):
+        said += clocks.record_event(grievance, implied, when, by, now)
+    said += clocks.record_event(grievance, event, when, by, now)
     grievance.updated_at = now
     grievance.save()
     return said

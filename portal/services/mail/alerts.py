@@ -1,4 +1,5 @@
-"""Level III: senior management told at once, through the queue, with no member data."""
+"""Level III: senior management, and the roles the program names (Connecticut: Provider
+Relations), told at once, through the queue, with no member data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 from portal.models import Grievance, User
 from portal.services.mail import outbox
+from portal.services.mail.staffmail import serves
 
 log = logging.getLogger(__name__)
 
@@ -16,9 +18,21 @@ def senior_management() -> list[User]:
     return directors or list(User.objects(roles="manager", active=True))
 
 
+def recipients_for(grievance: Grievance) -> list[User]:
+    """Senior management, and the active staff in the program's Level III roles who serve
+    the program; each person once."""
+    people = {u.pk: u for u in senior_management()}
+    roles = list(grievance.program.level3_alert_roles or [])
+    if roles:
+        for user in User.objects(roles__in=roles, active=True):
+            if serves(user, grievance.program):
+                people.setdefault(user.pk, user)
+    return sorted(people.values(), key=lambda u: u.email)
+
+
 def alert_level3(grievance: Grievance, now: datetime, runtime) -> int:
-    """Write one alert per director into the outbox and queue each on 'alerts'."""
-    recipients = senior_management()
+    """Write one alert per person into the outbox and queue each on 'alerts'."""
+    recipients = recipients_for(grievance)
     if not recipients:
         log.warning("grievance %s is Level III and no director or manager is active", grievance.pk)
     link = f"{runtime.base_url}/admin/grievance/details/?id={grievance.pk}"
