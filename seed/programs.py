@@ -235,12 +235,19 @@ PROGRAMS = [
         "clock_rules": FEDERAL_CLOCKS
         + [
             {"name": "final response", "rule": "60 calendar days", "met_by": "resolved"},
-            # A referred complaint: written results, or an interim report, within 30 days.
+            # A referred complaint: written results, or an interim report, within 30 days...
             {
                 "name": "department report",
                 "rule": "30 calendar days",
                 "when": {"intake_source": "department referral"},
                 "met_by": "department report",
+            },
+            # ...and after an interim report, the final one by day 60 at the latest.
+            {
+                "name": "department final report",
+                "rule": "60 calendar days",
+                "when": {"intake_source": "department referral"},
+                "met_by": "department final report",
             },
         ],
         # The seed's own 5 years; each record keeps the longest rule, the federal 10 years.

@@ -3,10 +3,17 @@ own event and missed without it, with a frozen clock, and shown where staff look
 
 from datetime import UTC, datetime, timedelta
 
-from portal.models import Outbox
+import pytest
+
+from portal.models import Grievance, Outbox
 from portal.services.grievances.clocks import is_late
 from portal.services.grievances.intake import Intake, submit
-from portal.services.grievances.verbs import classify, record_event
+from portal.services.grievances.verbs import (
+    ActionError,
+    classify,
+    record_event,
+    report_to_department,
+)
 
 RECEIVED = datetime(2026, 3, 2, 15, tzinfo=UTC)  # Monday 10:00 in New York
 
@@ -81,3 +88,90 @@ def test_a_level_two_office_still_deficient_after_follow_up_prompts_the_referral
     assert is_late(referral, referral.due_at + timedelta(minutes=1))
     record_event(grievance, "state referral", by=manager, now=followed + timedelta(days=1))
     assert _clock(grievance, "DSS referral").met_at is not None
+
+
+# --- Maryland (seed 004, COMAR .11 G) ---------------------------------------------------
+
+
+def _referred(programs):
+    return submit(
+        programs["md-hmo"],
+        Intake(description="x", intake_source="department referral", category="Bad outcome"),
+        RECEIVED,
+    )
+
+
+def test_a_final_department_report_has_its_three_parts_and_meets_both_clocks(
+    programs, staff, sign_in
+):
+    grievance = _referred(programs)
+    manager = staff["manager"]
+    thirty = _clock(grievance, "department report")
+    assert is_late(thirty, thirty.due_at + timedelta(minutes=1))  # missed without a report
+    day = RECEIVED + timedelta(days=20)
+    with pytest.raises(ActionError, match="policy changes, prevention"):
+        report_to_department(grievance, by=manager, now=day, kind="final", results="Found.")
+    said = report_to_department(
+        grievance,
+        by=manager,
+        now=day,
+        kind="final",
+        results="The office skipped the follow-up call.",
+        policy_changes="none",
+        prevention="A checklist at discharge.",
+    )
+    assert "department report met" in said and "department final report met" in said
+    stored = Grievance.objects.get(pk=grievance.pk)
+    (report,) = stored.department_reports
+    assert (report.kind, report.prevention) == ("final", "A checklist at discharge.")
+    page = sign_in("manager").get(f"/admin/grievance/details/?id={grievance.pk}").text
+    assert "Method of prevention" in page and "A checklist at discharge." in page
+
+
+def test_an_interim_report_meets_the_30_day_clock_and_the_60_day_one_runs_on(programs, staff):
+    grievance = _referred(programs)
+    manager = staff["manager"]
+    day = RECEIVED + timedelta(days=29)
+    with pytest.raises(ActionError, match="day 60"):
+        report_to_department(
+            grievance,
+            by=manager,
+            now=day,
+            kind="interim",
+            summary="Records requested.",
+            expected_completion=(RECEIVED + timedelta(days=61)).date(),
+        )
+    with pytest.raises(ActionError, match="expected date of completion"):
+        report_to_department(grievance, by=manager, now=day, kind="interim", summary="x")
+    said = report_to_department(
+        grievance,
+        by=manager,
+        now=day,
+        kind="interim",
+        summary="Records requested.",
+        expected_completion=(RECEIVED + timedelta(days=50)).date(),
+    )
+    assert said == ["department report met"]
+    final = _clock(grievance, "department final report")
+    assert final.met_at is None  # stays until the final report
+    assert is_late(final, final.due_at + timedelta(minutes=1))
+    report_to_department(
+        grievance,
+        by=manager,
+        now=RECEIVED + timedelta(days=45),
+        kind="final",
+        results="r",
+        policy_changes="none",
+        prevention="p",
+    )
+    assert _clock(grievance, "department final report").met_at is not None
+
+
+def test_only_a_referred_complaint_is_reported_to_the_department(programs, staff, sign_in):
+    plain = submit(programs["md-hmo"], Intake(description="x"), RECEIVED)
+    with pytest.raises(ActionError, match="only a complaint the Department referred"):
+        report_to_department(plain, by=staff["manager"], now=RECEIVED, kind="final")
+    page = sign_in("manager").get(f"/admin/grievance/details/?id={_referred(programs).pk}").text
+    assert 'class="card card-body action-report"' in page
+    plain_page = sign_in("manager").get(f"/admin/grievance/details/?id={plain.pk}").text
+    assert 'class="card card-body action-report"' not in plain_page

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     DateTimeLocalField,
     RadioField,
     SelectChoice,
@@ -104,6 +105,28 @@ class ResolveForm(FlaskForm):
     )
     reason = ProgramChoice("Reason", validators=[Optional()])
     detail = StringField("In your words (optional)", validators=[Optional(), Length(max=1000)])
+
+
+class ReportForm(FlaskForm):
+    """Maryland's report to the Department on a complaint it referred (COMAR .11 G(3)-(4))."""
+
+    kind = RadioField(
+        "Report",
+        choices=[
+            SelectChoice("final", "Final: the investigation is complete"),
+            SelectChoice("interim", "Interim: the investigation is not complete"),
+        ],
+        default="final",
+    )
+    results = TextAreaField("Results of the investigation", validators=[Length(max=10000)])
+    policy_changes = TextAreaField(
+        "Changes to policies or procedures (or 'none')", validators=[Length(max=10000)]
+    )
+    prevention = TextAreaField("How it will be prevented", validators=[Length(max=10000)])
+    summary = TextAreaField("Interim: the investigation so far", validators=[Length(max=10000)])
+    expected_completion = DateField(
+        "Interim: expected date of completion (day 60 at the latest)", validators=[Optional()]
+    )
 
 
 class CorrectForm(FlaskForm):
@@ -232,6 +255,21 @@ def run(
         at = local_moment(form.when.data, grievance, now)
         said = grievances.record_event(grievance, form.event.data, by=user, now=now, at=at)
         return f"Recorded: {form.event.data}." + (f" {'; '.join(said)}." if said else "")
+    if name == "report":
+        said = grievances.report_to_department(
+            grievance,
+            by=user,
+            now=now,
+            kind=form.kind.data,
+            results=form.results.data,
+            policy_changes=form.policy_changes.data,
+            prevention=form.prevention.data,
+            summary=form.summary.data,
+            expected_completion=form.expected_completion.data,
+        )
+        return f"Report to the Department recorded ({form.kind.data})." + (
+            f" {'; '.join(said)}." if said else ""
+        )
     if name == "note":
         grievances.add_note(grievance, by=user, now=now, kind=form.kind.data, text=form.text.data)
         return "Note added."
@@ -320,6 +358,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "pause": PauseForm,
     "resume": ResumeForm,
     "extend": ExtendForm,
+    "report": ReportForm,
     "resolve": ResolveForm,
     "close": ReasonForm,
     "withdraw": ReasonForm,

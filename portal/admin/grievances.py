@@ -252,6 +252,12 @@ class GrievanceView(SecureModelView):
         "history": _history,
         "repeat_flag": lambda v, c, m, n: "flagged for Level II review" if m.repeat_flag else "",
         "provider": lambda v, c, m, n: m.provider.name if m.provider else (m.provider_name or ""),
+        "member_told_at": lambda v, c, m, n: (
+            f"{_local(m, m.member_told_at)} ({m.member_told_how or ''})" if m.member_told_at else ""
+        ),
+        "department_reports": lambda v, c, m, n: _part(
+            "admin/parts/department_reports.html", model=m, zone=ZoneInfo(m.program.timezone)
+        ),
     }
     column_formatters_detail = {
         **column_formatters,
@@ -275,13 +281,17 @@ class GrievanceView(SecureModelView):
         "level",
         "type",
         "priority",
+        "category",
         "assignee",
         "escalation_tier",
         "clocks",
         "narratives",
         "contact_attempts",
+        "department_reports",
         "resolution",
+        "substantiated",
         "resolved_at",
+        "member_told_at",
         "repeat_flag",
         "retain_until",
         "legal_hold",
@@ -291,6 +301,10 @@ class GrievanceView(SecureModelView):
     # screen (portal.admin.actions); intake facts are corrected by the "correct" action.
     # Narratives and contact attempts are append-only: they are added by the actions on the
     # record's screen, never edited in place.
+    column_labels = {
+        "member_told_at": "Member told of the resolution",
+        "department_reports": "Reports to the Department",
+    }
     details_template = "admin/grievance_details.html"
     export_types = ["csv", "xlsx"]
     export_max_rows = 50_000

@@ -20,8 +20,8 @@ EVENTS = (
     "cap received",
     "follow up",
     "alert sent",
-    "department report",
-    "interim report",  # a report that the investigation goes on, with its expected end
+    "department report",  # Maryland: the written report to the Department (final or interim)
+    "department final report",  # Maryland: the investigation's results, policy changes, method
     "facts gathered",  # a Level III investigation has its facts
     "office still deficient",  # the follow-up found the office still deficient
     "state referral",  # referred to the state agency (e.g. DSS) for review
@@ -38,8 +38,6 @@ STEP_EVENTS = (
     "office contacted",
     "facts gathered",
     "mco contacted",
-    "department report",
-    "interim report",
     "state referral",
 )
 # A step that is also another: a follow-up that found the office still deficient is the

@@ -28,6 +28,7 @@ class State:
     paused_clocks: int = 0
     tier: str = "staff"
     legal_hold: bool = False
+    department_referral: bool = False  # Maryland: a complaint the Department referred
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ ACTIONS: dict[str, Action] = {
     "pause": Action("Pause a clock", WORKERS, OPEN, ("clocks",), needs="running clock"),
     "resume": Action("Resume a clock", WORKERS, OPEN, ("clocks",), needs="paused clock"),
     "extend": Action("Extend a clock", LEADS, OPEN, ("clocks",), needs="running clock"),
+    "report": Action(
+        "Report to the Department",
+        WORKERS,
+        ANY,
+        ("department_reports", "clocks"),
+        needs="department referral",
+    ),
     "resolve": Action(
         "Resolve", WORKERS, OPEN, ("status", "resolution", "substantiated", "substantiation_reason")
     ),
@@ -83,6 +91,8 @@ def why_not(name: str, state: State, roles) -> str | None:
         return "no clock is running on this record"
     if action.needs == "paused clock" and not state.paused_clocks:
         return "no clock is paused on this record"
+    if action.needs == "department referral" and not state.department_referral:
+        return "only a complaint the Department referred is reported to the Department"
     if action.needs == "below the top tier" and state.tier == TIERS[-1]:
         return "this record is with a manager already, the last tier"
     return None

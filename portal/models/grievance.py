@@ -76,6 +76,21 @@ class HistoryEntry(me.EmbeddedDocument):
     hash = me.StringField(required=True)
 
 
+class DepartmentReport(me.EmbeddedDocument):
+    """Maryland (COMAR 10.09.65, .11 G): what the HMO wrote to the Department about a
+    complaint it referred. A final report has the three parts; an interim one, the summary
+    to date and the expected date of completion (day 60 at the latest)."""
+
+    at = me.DateTimeField(required=True)
+    by = me.ReferenceField("User")
+    kind = me.StringField(required=True, choices=("final", "interim"))
+    results = me.StringField(max_length=10000)
+    policy_changes = me.StringField(max_length=10000)
+    prevention = me.StringField(max_length=10000)
+    summary = me.StringField(max_length=10000)
+    expected_completion = me.DateField()
+
+
 class Escalation(me.EmbeddedDocument):
     at = me.DateTimeField(required=True)
     by = me.ReferenceField("User")
@@ -172,6 +187,7 @@ class Grievance(me.Document):
     team = me.StringField(max_length=80)
     escalation_tier = me.StringField(max_length=40, default="staff")
     escalations = me.ListField(me.EmbeddedDocumentField(Escalation))
+    department_reports = me.ListField(me.EmbeddedDocumentField(DepartmentReport))
     history = me.ListField(me.EmbeddedDocumentField(HistoryEntry))
     repeat_flag = me.BooleanField(default=False)  # provider flagged for Level II review
     substantiated = me.BooleanField()

@@ -5,7 +5,7 @@ history together, and saves the record once."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mongoengine import Q
 
@@ -16,7 +16,13 @@ from portal.domain.lifecycle import TIERS
 from portal.domain.retention import retain_until
 from portal.domain.vocabulary import VocabularyError, check, lists_of
 from portal.models import Grievance, Provider, User
-from portal.models.grievance import Caller, ContactAttempt, Escalation, Narrative
+from portal.models.grievance import (
+    Caller,
+    ContactAttempt,
+    DepartmentReport,
+    Escalation,
+    Narrative,
+)
 from portal.services.grievances import clocks, history, repeats
 from portal.services.mail import alerts, notices
 
@@ -34,6 +40,7 @@ def state_of(grievance: Grievance) -> lifecycle.State:
         paused_clocks=sum(1 for c in waiting if c.paused),
         tier=grievance.escalation_tier or "staff",
         legal_hold=bool(grievance.legal_hold),
+        department_referral=grievance.intake_source == "department referral",
     )
 
 
@@ -299,6 +306,75 @@ def resolve(
     said = clocks.record_event(grievance, "resolved", now, by, now)
     grievance.save()
     notices.resolution(grievance, now, runtime)
+    return said
+
+
+# The Department's outer limit for an interim report's expected completion (COMAR .11 G(4)).
+DEPARTMENT_FINAL_DAYS = 60
+
+
+def report_to_department(
+    grievance: Grievance,
+    *,
+    by: User,
+    now: datetime,
+    kind: str,
+    results: str | None = None,
+    policy_changes: str | None = None,
+    prevention: str | None = None,
+    summary: str | None = None,
+    expected_completion=None,
+) -> list[str]:
+    """Maryland: the written report on a complaint the Department referred. A final report
+    gives the results, any change to policies or procedures, and the method to prevent it
+    happening again; it meets the 30-day clock and the final one. An interim report (the
+    investigation is not done) gives the summary to date and the expected date of completion,
+    no later than day 60; it meets the 30-day clock, and the final one keeps running."""
+    require("report", grievance, by)
+    parts = {"results": results, "policy_changes": policy_changes, "prevention": prevention}
+    parts = {k: (v or "").strip() for k, v in parts.items()}
+    if kind == "final":
+        missing = [k.replace("_", " ") for k, v in parts.items() if not v]
+        if missing:
+            raise ActionError(
+                "a final report to the Department gives "
+                + ", ".join(missing)
+                + " (write 'none' where there is no change)"
+            )
+        report = DepartmentReport(at=now, by=by, kind="final", **parts)
+        events = ["department report", "department final report"]
+    elif kind == "interim":
+        if not (summary or "").strip():
+            raise ActionError("an interim report gives a summary of the investigation to date")
+        if expected_completion is None:
+            raise ActionError("an interim report gives the expected date of completion")
+        zone = grievance.program.calendar().zone
+        received = grievance.received_at.astimezone(zone).date()
+        latest = received + timedelta(days=DEPARTMENT_FINAL_DAYS)
+        if expected_completion > latest:
+            raise ActionError(
+                f"the expected completion may not be later than day {DEPARTMENT_FINAL_DAYS} "
+                f"from receipt: {latest:%B %-d, %Y}"
+            )
+        if expected_completion < now.astimezone(zone).date():
+            raise ActionError("the expected completion is a date still to come")
+        report = DepartmentReport(
+            at=now,
+            by=by,
+            kind="interim",
+            summary=summary.strip(),
+            expected_completion=expected_completion,
+        )
+        events = ["department report"]
+    else:
+        raise ActionError("a report to the Department is final or interim")
+    grievance.department_reports.append(report)
+    history.add(grievance, by, "department report", now, kind)
+    said = []
+    for event in events:
+        said += clocks.record_event(grievance, event, now, by, now)
+    grievance.updated_at = now
+    grievance.save()
     return said
 
 
