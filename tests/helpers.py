@@ -27,7 +27,8 @@ def wait_until_serving(url: str, process, what: str, seconds: float = 60) -> Non
         try:
             requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # A server still starting may accept and answer late (seen under a loaded CI).
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{what} did not start") from None
             time.sleep(0.1)

@@ -1,7 +1,9 @@
 """What each program's own rules owe, item by item (seeds 000-004): each obligation met by its
 own event and missed without it, with a frozen clock, and shown where staff look for it."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -175,3 +177,76 @@ def test_only_a_referred_complaint_is_reported_to_the_department(programs, staff
     assert 'class="card card-body action-report"' in page
     plain_page = sign_in("manager").get(f"/admin/grievance/details/?id={plain.pk}").text
     assert 'class="card card-body action-report"' not in plain_page
+
+
+# --- Colorado (seed 003) ----------------------------------------------------------------
+
+DENVER = ZoneInfo("America/Denver")
+
+
+def _co(programs, when, provider, member, staff_named=None):
+    return submit(
+        programs["co-cma"],
+        Intake(
+            description="x",
+            provider_name=provider,
+            member_id=member,
+            staff_involved=staff_named,
+        ),
+        when.replace(tzinfo=DENVER).astimezone(UTC),
+    )
+
+
+def test_the_trend_analysis_says_what_rose_and_fell_by_contractor_individual_and_staff(
+    programs, portal_cli
+):
+    q2, q3 = datetime(2026, 5, 4, 10), datetime(2026, 8, 3, 10)
+    _co(programs, q2, "North Home Care", "M1", "J. Ortiz")
+    _co(programs, q2, "North Home Care", "M1", "J. Ortiz")
+    _co(programs, q2, "South Supports", "M2")
+    _co(programs, q3, "South Supports", "M2", "A. Lee")
+    _co(programs, q3, "South Supports", "M3", "A. Lee")
+    _co(programs, q3, "South Supports", "M3")
+    result = portal_cli("report", "trend", "--program", "co-cma", "--quarter", "2026Q3")
+    assert result.exit_code == 0, result.stderr
+    compared = json.loads(result.stdout)["compared"]
+    assert compared["total"] == {"previous": 3, "current": 3, "change": 0}
+    assert compared["by_provider"]["rose"] == [
+        {"name": "South Supports", "previous": 1, "current": 3, "change": 2}
+    ]
+    assert compared["by_provider"]["fell"] == [
+        {"name": "North Home Care", "previous": 2, "current": 0, "change": -2}
+    ]
+    assert [m["name"] for m in compared["by_individual"]["rose"]] == ["M3"]
+    assert [m["name"] for m in compared["by_individual"]["fell"]] == ["M1"]
+    # The staff member complained about, a field of its own; not who worked the record.
+    assert compared["by_staff"]["rose"][0] == {
+        "name": "A. Lee",
+        "previous": 0,
+        "current": 2,
+        "change": 2,
+    }
+    assert compared["by_staff"]["fell"][0]["name"] == "J. Ortiz"
+
+
+def test_a_late_trend_analysis_shows_on_the_home_page_of_those_who_write_it(
+    programs, staff, sign_in, clock
+):
+    from portal.domain.reports import Quarter
+    from portal.services.reporting.reports import deliver_trend_analysis
+
+    # 2026Q3's analysis is due October 15: on the 16th it is late.
+    clock.set(datetime(2026, 10, 16, 15, tzinfo=UTC))
+    home = sign_in("manager").get("/admin/").text
+    assert "The trend analysis of 2026Q3 for Colorado case management agency" in home
+    assert "is late" in home
+    assert "late-trend" not in sign_in("csr").get("/admin/").text  # not theirs to write
+    assert "The trend analysis of 2026Q2" in home  # the quarter before, never delivered
+    for quarter in ("2026Q2", "2026Q3"):
+        deliver_trend_analysis(
+            programs["co-cma"], Quarter.parse(quarter), staff["manager"], clock.now()
+        )
+    assert "late-trend" not in sign_in("manager").get("/admin/").text
+    # The day before it is due, nothing shows.
+    clock.set(datetime(2027, 1, 14, 15, tzinfo=UTC))
+    assert "2026Q4" not in sign_in("manager").get("/admin/").text

@@ -28,5 +28,6 @@ class HomeView(AdminIndexView):
             "admin/home.html",
             counts=dashboard.counts(current_user._get_current_object(), now),
             completeness=dashboard.last_month_completeness(now),
+            late_trends=dashboard.late_trend_analyses(current_user._get_current_object(), now),
             weekly=dashboard.weekly(now),
         )

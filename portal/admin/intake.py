@@ -82,6 +82,9 @@ class StaffIntakeForm(FlaskForm):
     )
     provider_npi = StringField("Provider's NPI", validators=[Optional(), Length(max=10)])
     incident_date = DateField("When it happened", validators=[Optional()])
+    staff_involved = StringField(
+        "Staff member the complaint is about (if any)", validators=[Optional(), Length(max=200)]
+    )
     description = TextAreaField(
         "What happened, in the caller's words",
         validators=[DataRequired("Write what the caller told you."), Length(max=5000)],
@@ -188,6 +191,7 @@ class StaffIntakeView(SecureView):
                 provider_name=office.name if office else _text(form.provider_name),
                 provider_npi=(office.npi if office else None) or _text(form.provider_npi),
                 incident_date=form.incident_date.data,
+                staff_involved=_text(form.staff_involved),
                 desired_resolution=_text(form.desired_resolution),
                 consent_to_contact=True,  # they called us and gave a way to reach them
                 filed_by=form.filed_by.data or "member",

@@ -52,7 +52,7 @@ ACTIONS: dict[str, Action] = {
         "Correct what was taken at intake",
         WORKERS,
         ANY,
-        ("member", "caller", "provider", "incident_date", "desired_resolution"),
+        ("member", "caller", "provider", "incident_date", "desired_resolution", "staff_involved"),
     ),
     "escalate": Action(
         "Escalate", WORKERS, OPEN, ("status", "tier", "assignee"), needs="below the top tier"

@@ -150,9 +150,49 @@ def _percentile(ordered: list[float], percent: int) -> float:
     return ordered[rank - 1]
 
 
+# What the trend analysis compares quarter over quarter (seed 003: "by total number,
+# subcontractor, individual or staff"): the row key and its label when it is missing.
+COMPARED = {
+    "by_provider": ("provider", "not given"),
+    "by_individual": ("filer", "not given"),
+    "by_staff": ("staff", "not named"),
+}
+
+
+def movers(current: Mapping[str, int], previous: Mapping[str, int], top: int = 10) -> dict:
+    """Which names rose and which fell from one quarter to the next, biggest change first:
+    {"rose": [{"name", "previous", "current", "change"}], "fell": [...]}."""
+    out: dict[str, list[dict]] = {"rose": [], "fell": []}
+    for name in dict.fromkeys([*current, *previous]):
+        now, before = current.get(name, 0), previous.get(name, 0)
+        if now != before:
+            row = {"name": name, "previous": before, "current": now, "change": now - before}
+            out["rose" if now > before else "fell"].append(row)
+    for key in out:
+        out[key] = sorted(out[key], key=lambda r: (-abs(r["change"]), r["name"]))[:top]
+    return out
+
+
+def compare_trend(current: list[Mapping], previous: list[Mapping], top: int = 10) -> dict:
+    """Quarter over quarter by contractor, individual and the staff member complained
+    about, and in total: what rose and what fell."""
+    out = {
+        "total": {
+            "previous": len(previous),
+            "current": len(current),
+            "change": len(current) - len(previous),
+        }
+    }
+    for name, (key, missing) in COMPARED.items():
+        counts = [Counter(r.get(key) or missing for r in rows) for rows in (current, previous)]
+        out[name] = movers(counts[0], counts[1], top)
+    return out
+
+
 def trend(rows: list[Mapping], zone: ZoneInfo, top: int = 10) -> dict:
     """What the trend analysis counts: by provider (contractor), hour of day, weekday,
-    location, repeat filers and staff involved."""
+    location, individual (the member who filed), repeat filers and the staff member
+    complained about."""
     local = [row["received_at"].astimezone(zone) for row in rows]
     filers = Counter(row["filer"] for row in rows if row.get("filer"))
     hours, weekdays = Counter(m.hour for m in local), Counter(m.weekday() for m in local)
@@ -167,7 +207,8 @@ def trend(rows: list[Mapping], zone: ZoneInfo, top: int = 10) -> dict:
         "by_location": most("location", "not given"),
         "repeat_filers": sum(1 for n in filers.values() if n > 1),
         "records_from_repeat_filers": sum(n for n in filers.values() if n > 1),
-        "by_staff": most("staff", "unassigned"),
+        "by_individual": most("filer", "not given"),
+        "by_staff": most("staff", "not named"),
     }
 
 

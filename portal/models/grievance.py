@@ -173,6 +173,9 @@ class Grievance(me.Document):
     provider_city = me.StringField(max_length=100)
     provider_npi = me.StringField(max_length=10)  # as the member gave it
     incident_date = me.DateField()  # when it happened, as the member says
+    # The staff member the complaint is about, as named (Colorado's trend analysis counts
+    # them); not the assignee.
+    staff_involved = me.StringField(max_length=200)
     desired_resolution = me.StringField(max_length=2000)
     consent_to_contact = me.BooleanField()
     language = me.StringField(max_length=5, default="en")  # the member's, for letters

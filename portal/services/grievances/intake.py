@@ -37,6 +37,7 @@ class Intake:
     member_phone: str | None = None
     member_email: str | None = None
     member_address: str | None = None  # postal, for letters
+    staff_involved: str | None = None  # the staff member complained about, if any
     birth_date: date | None = None
     age_group: str | None = None
     preferred_contact: str | None = None
@@ -164,6 +165,7 @@ def build(
         provider_npi=intake.provider_npi,
         provider=provider,
         incident_date=intake.incident_date,
+        staff_involved=intake.staff_involved,
         desired_resolution=intake.desired_resolution,
         consent_to_contact=intake.consent_to_contact,
         language=intake.language,

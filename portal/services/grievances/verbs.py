@@ -524,6 +524,7 @@ CORRECTABLE = {
     "provider_city": "provider's city",
     "provider_npi": "provider's NPI",
     "incident_date": "date of the incident",
+    "staff_involved": "staff member complained about",
     "desired_resolution": "what the member wants",
 }
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from portal.access import can
 from portal.domain.periods import previous_month
+from portal.domain.reports import Quarter, quarter_due
 from portal.domain.weeks import count_by_week, week_starts
-from portal.models import CompletenessResult, Grievance, User
+from portal.models import CompletenessResult, Grievance, TrendAnalysis, User
+from portal.services.mail.staffmail import active_programs, serves
+from portal.services.reporting.quarterly import DEFAULT_DUE
 
 AT_RISK_WINDOW = timedelta(hours=24)
 
@@ -36,6 +40,30 @@ def last_month_completeness(now: datetime) -> dict:
         "checked": sum(r.checked for r in results),
         "incomplete": sum(len(r.incomplete) for r in results),
     }
+
+
+def late_trend_analyses(user: User, now: datetime) -> list[dict]:
+    """For those who write it (managers and directors of the programs that keep one): each
+    quarterly trend analysis of the last two quarters past its due date and not delivered."""
+    if not can(user, "report.write"):
+        return []
+    late = []
+    for program in active_programs():
+        settings = program.report_settings or {}
+        if not settings.get("trend_analysis") or not serves(user, program):
+            continue
+        today = now.astimezone(program.calendar().zone).date()
+        latest = Quarter.of(today).previous
+        for quarter in (latest.previous, latest):
+            due = quarter_due(quarter, settings.get("trend_due") or DEFAULT_DUE)
+            if today <= due:
+                continue
+            done = TrendAnalysis.objects(
+                program=program, quarter=str(quarter), delivered_at__ne=None
+            ).first()
+            if done is None:
+                late.append({"program": program, "quarter": str(quarter), "due": due})
+    return late
 
 
 def weekly(now: datetime, weeks: int = 12) -> dict:

@@ -103,7 +103,7 @@ def _rows(program: Program, start: datetime, end: datetime) -> list[dict]:
             "provider",
             "provider_name",
             "provider_city",
-            "assignee",
+            "staff_involved",
         )
         .no_dereference()
         .as_pymongo()
@@ -112,12 +112,6 @@ def _rows(program: Program, start: datetime, end: datetime) -> list[dict]:
         p["_id"]: p
         for p in Provider.objects(pk__in={r["provider"] for r in records if r.get("provider")})
         .only("name", "city")
-        .as_pymongo()
-    }
-    staff = {
-        u["_id"]: u["name"]
-        for u in User.objects(pk__in={r["assignee"] for r in records if r.get("assignee")})
-        .only("name")
         .as_pymongo()
     }
     rows = []
@@ -133,7 +127,8 @@ def _rows(program: Program, start: datetime, end: datetime) -> list[dict]:
                 "provider": provider.get("name") or r.get("provider_name"),
                 "location": provider.get("city") or r.get("provider_city"),
                 "filer": member.get("member_id") or (member.get("name") or "").casefold() or None,
-                "staff": staff.get(r.get("assignee")),
+                # The staff member complained about, as named: not the one working it.
+                "staff": r.get("staff_involved"),
             }
         )
     return rows
@@ -178,6 +173,7 @@ def trend_analysis(program: Program, quarter: Quarter) -> dict:
         },
         "counts": {"current": len(current), "previous": len(previous)},
         "current": rules.trend(current, zone),
+        "compared": rules.compare_trend(current, previous),
         "written": _written(written),
     }
 

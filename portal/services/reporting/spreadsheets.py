@@ -141,7 +141,30 @@ def trend(report: dict) -> bytes:
             ("Hour of day", ["Hour", "Records"], current["by_hour"].items(), "By hour of day"),
             ("Weekday", ["Weekday", "Records"], current["by_weekday"].items(), "By weekday"),
             ("Location", ["Location", "Records"], current["by_location"].items(), None),
-            ("Staff", ["Staff", "Records"], current["by_staff"].items(), None),
+            ("Individuals", ["Individual", "Records"], current["by_individual"].items(), None),
+            ("Staff", ["Staff complained about", "Records"], current["by_staff"].items(), None),
+            (
+                "Rose and fell",
+                [
+                    "Compared",
+                    "Rose or fell",
+                    "Name",
+                    report["previous_quarter"],
+                    report["quarter"],
+                    "Change",
+                ],
+                [
+                    [label, way, m["name"], m["previous"], m["current"], m["change"]]
+                    for key, label in (
+                        ("by_provider", "Contractor"),
+                        ("by_individual", "Individual"),
+                        ("by_staff", "Staff complained about"),
+                    )
+                    for way in ("rose", "fell")
+                    for m in report["compared"][key][way]
+                ],
+                None,
+            ),
             (
                 "Written parts",
                 ["Part", "Text"],
