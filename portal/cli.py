@@ -338,6 +338,11 @@ def due_command(slug: str, received: str, rule: str, as_json: bool) -> None:
                     "received": start.isoformat(),
                     "due": local.isoformat(),
                     "due_utc": result.at.isoformat(),
+                    "at_risk_from": result.at_risk_from.astimezone(
+                        program.calendar().zone
+                    ).isoformat()
+                    if result.at_risk_from
+                    else None,
                     "steps": list(result.steps),
                 },
                 indent=2,

@@ -23,6 +23,75 @@ FEDERAL_CLOCKS = [
     {"name": RESOLUTION_CLOCK, "rule": "90 calendar days", "met_by": "resolved"},
 ]
 
+
+def _iowa(kind: str, priority: str, contact: tuple[str, str], mco: str, report: str) -> list:
+    """Seed 002's response standards for one kind of issue at one priority: whoever takes it
+    (the liaison, or MSA/ESR when escalated) reaches the member or originator; the MCO
+    reaches them; the MCO reports back (or is chased for an update) by the report time."""
+    when = {"type": kind, "priority": priority, "mco": "!not enrolled"}
+    who, rule = contact
+    return [
+        {"name": f"{who} contact", "rule": rule, "when": when, "met_by": "originator contacted"},
+        {"name": "MCO contact", "rule": mco, "when": when, "met_by": "mco reached originator"},
+        {"name": "MCO report", "rule": report, "when": when, "met_by": "mco contacted"},
+    ]
+
+
+IOWA_CLOCKS = [
+    # IME escalated issues: a unit lead approves the callback at once; it is made within
+    # 2 business days (reached, or two attempts by phone and a letter).
+    {
+        "name": "callback approval",
+        "rule": "end of day",
+        "when": {"type": "IME escalated callback"},
+        "met_by": "callback approved",
+    },
+    {
+        "name": "callback",
+        "rule": "2 business days",
+        "when": {"type": "IME escalated callback"},
+        "met_by": "callback complete",
+    },
+    # A member not enrolled in an MCO: a unit lead's callback, as for IME escalated issues.
+    {
+        "name": "unit lead callback",
+        "rule": "2 business days",
+        "when": {"mco": "not enrolled"},
+        "met_by": "callback complete",
+    },
+    # Member issues: high, the liaison in 2-4 business hours and the MCO by end of day (the
+    # liaison chases the MCO at the end of the day); escalated, MSA/ESR in 1 business day
+    # and the MCO's contact and report within 1 business day (the seed's "end of day" after
+    # the referral, assumed to be the next business day's close).
+    *_iowa(
+        "MCO member issue", "high", ("liaison", "2-4 business hours"), "end of day", "end of day"
+    ),
+    *_iowa(
+        "MCO member issue",
+        "escalated",
+        ("MSA/ESR", "1 business day"),
+        "1 business day",
+        "1 business day",
+    ),
+    # Provider issues: high, the liaison and the MCO in 1-2 business days, chased at the end of
+    # day two; escalated, MSA/ESR in 3-4 business days, the MCO in 3-5.
+    *_iowa(
+        "MCO provider issue",
+        "high",
+        ("liaison", "1-2 business days"),
+        "1-2 business days",
+        "2 business days",
+    ),
+    *_iowa(
+        "MCO provider issue",
+        "escalated",
+        ("MSA/ESR", "3-4 business days"),
+        "3-5 business days",
+        "5 business days",
+    ),
+]
+
+
 PROGRAMS = [
     {
         "slug": "ct-dental",
@@ -129,39 +198,9 @@ PROGRAMS = [
             "provider associations",
             "web form",
         ],
-        "clock_rules": FEDERAL_CLOCKS
-        + [
-            {
-                "name": "callback",
-                "rule": "2 business days",
-                "when": {"type": "IME escalated callback"},
-                "met_by": "callback complete",
-            },
-            {
-                "name": "MCO response",
-                "rule": "4 business hours",
-                "when": {"type": "MCO member issue", "priority": "high"},
-                "met_by": "mco contacted",
-            },
-            {
-                "name": "MCO response",
-                "rule": "1 business day",
-                "when": {"type": "MCO member issue", "priority": "escalated"},
-                "met_by": "mco contacted",
-            },
-            {
-                "name": "MCO response",
-                "rule": "2 business days",
-                "when": {"type": "MCO provider issue", "priority": "high"},
-                "met_by": "mco contacted",
-            },
-            {
-                "name": "MCO response",
-                "rule": "4 business days",
-                "when": {"type": "MCO provider issue", "priority": "escalated"},
-                "met_by": "mco contacted",
-            },
-        ],
+        # Seed 002's managed care organisations; "not enrolled" goes to member escalations.
+        "mcos": ["Iowa Total Care", "Molina Healthcare of Iowa", "Wellpoint Iowa"],
+        "clock_rules": FEDERAL_CLOCKS + IOWA_CLOCKS,
         "completeness_rules": DEFAULT_COMPLETENESS + ["priority"],
         "letterhead": {"name": "Iowa Medicaid", "address": "Member escalations"},
     },

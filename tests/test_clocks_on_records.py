@@ -47,7 +47,10 @@ def test_each_program_starts_the_clocks_its_seed_calls_for(programs):
         Intake(description="x", type="MCO member issue", priority="high"),
         RECEIVED,
     )
-    assert _clock(iowa_high, "MCO response").due_at == RECEIVED + timedelta(hours=4)
+    # Seed 002: the liaison reaches the member in 2-4 business hours: at risk after 2.
+    liaison = _clock(iowa_high, "liaison contact")
+    assert liaison.due_at == RECEIVED + timedelta(hours=4)
+    assert liaison.at_risk_from == RECEIVED + timedelta(hours=2)
     for record in (ct, ia, co, md):
         assert all(c.steps and c.steps[-1].startswith("Due ") for c in record.clocks)
 

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from portal.models import Grievance, Outbox
+from portal.services.grievances import clocks as clocks_service
 from portal.services.grievances.clocks import is_late
 from portal.services.grievances.intake import Intake, submit
 from portal.services.grievances.verbs import (
     ActionError,
+    approve_callback,
     classify,
+    record_contact,
     record_event,
     report_to_department,
 )
@@ -250,3 +253,139 @@ def test_a_late_trend_analysis_shows_on_the_home_page_of_those_who_write_it(
     # The day before it is due, nothing shows.
     clock.set(datetime(2027, 1, 14, 15, tzinfo=UTC))
     assert "2026Q4" not in sign_in("manager").get("/admin/").text
+
+
+# --- Iowa (seed 002) ----------------------------------------------------------------------
+
+CHICAGO = ZoneInfo("America/Chicago")
+MONDAY_9 = datetime(2026, 3, 2, 9, tzinfo=CHICAGO).astimezone(UTC)
+
+
+def _iowa(programs, kind, priority, **values):
+    return submit(
+        programs["ia-escalations"],
+        Intake(description="x", type=kind, priority=priority, **values),
+        MONDAY_9,
+    )
+
+
+def _reach(grievance, by, with_whom, at):
+    return record_contact(
+        grievance, by=by, now=at, at=at, with_whom=with_whom, channel="phone", outcome="reached"
+    )
+
+
+def test_a_high_member_issue_is_met_by_the_liaisons_contact_not_the_mcos(programs, staff):
+    grievance = _iowa(programs, "MCO member issue", "high")
+    liaison = staff["liaison"]
+    clock = _clock(grievance, "liaison contact")
+    assert clock.rule == "2-4 business hours"
+    # Reaching the MCO does not meet the liaison's contact with the member.
+    _reach(grievance, liaison, "MCO", MONDAY_9 + timedelta(hours=1))
+    assert _clock(grievance, "liaison contact").met_at is None
+    assert _clock(grievance, "MCO report").met_at is not None  # the liaison chased the MCO
+    # A range: at risk from the lower bound, due at the upper; missed without the contact.
+    rows = {r["name"]: r for r in clocks_service.rows(grievance.reload(), MONDAY_9)}
+    assert rows["liaison contact"]["state"] == "running"
+    later = {
+        r["name"]: r
+        for r in clocks_service.rows(grievance, MONDAY_9 + timedelta(hours=2, minutes=5))
+    }
+    assert later["liaison contact"]["state"] == "at_risk"
+    assert is_late(clock, MONDAY_9 + timedelta(hours=4, minutes=1))
+    # The liaison reaches the member (or whoever raised it): met.
+    _reach(grievance, liaison, "caller", MONDAY_9 + timedelta(hours=3))
+    assert _clock(grievance, "liaison contact").met_at == MONDAY_9 + timedelta(hours=3)
+    # The MCO's own contact with the member is reported by the end of the day.
+    mco_contact = _clock(grievance, "MCO contact")
+    assert mco_contact.due_at == datetime(2026, 3, 2, 17, tzinfo=CHICAGO)
+    record_event(grievance, "mco reached originator", by=liaison, now=MONDAY_9 + timedelta(hours=6))
+    assert _clock(grievance, "MCO contact").met_at is not None
+
+
+def test_each_iowa_standard_has_its_own_clock(programs):
+    expected = {
+        ("MCO member issue", "escalated"): {"MSA/ESR contact": "1 business day"},
+        ("MCO provider issue", "high"): {
+            "liaison contact": "1-2 business days",
+            "MCO contact": "1-2 business days",
+            "MCO report": "2 business days",
+        },
+        ("MCO provider issue", "escalated"): {
+            "MSA/ESR contact": "3-4 business days",
+            "MCO contact": "3-5 business days",
+            "MCO report": "5 business days",
+        },
+    }
+    for (kind, priority), rules in expected.items():
+        grievance = _iowa(programs, kind, priority)
+        for name, rule in rules.items():
+            assert _clock(grievance, name).rule == rule, (kind, priority, name)
+
+
+def test_portal_due_reads_a_range(portal_cli, programs):
+    result = portal_cli(
+        "due",
+        "--program",
+        "ia-escalations",
+        "--received",
+        "2026-03-02T09:00-06:00",
+        "--rule",
+        "2-4 business hours",
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["due"] == "2026-03-02T13:00:00-06:00"
+    assert answer["at_risk_from"] == "2026-03-02T11:00:00-06:00"
+    refused = portal_cli(
+        "due",
+        "--program",
+        "ia-escalations",
+        "--received",
+        "2026-03-02T09:00-06:00",
+        "--rule",
+        "4-2 business hours",
+    )
+    assert refused.exit_code == 2 and "from a smaller number to a larger one" in refused.stderr
+
+
+def test_a_callback_needs_a_unit_leads_approval(programs, staff, sign_in):
+    grievance = _iowa(programs, "IME escalated callback", None)
+    approval = _clock(grievance, "callback approval")
+    assert is_late(approval, approval.due_at + timedelta(minutes=1))  # missed without it
+    with pytest.raises(ActionError, match="your role may not approve the callback"):
+        approve_callback(grievance, by=staff["csr"], now=MONDAY_9)
+    page = sign_in("supervisor").get(f"/admin/grievance/details/?id={grievance.pk}").text
+    assert 'class="card card-body action-approve"' in page
+    said = approve_callback(grievance, by=staff["supervisor"], now=MONDAY_9 + timedelta(hours=1))
+    assert said == ["callback approval met"]
+    stored = Grievance.objects.get(pk=grievance.pk)
+    assert stored.callback_approved_by == staff["supervisor"]
+    assert stored.callback_approved_at == MONDAY_9 + timedelta(hours=1)
+    with pytest.raises(ActionError, match="no callback waiting for approval"):
+        approve_callback(stored, by=staff["supervisor"], now=MONDAY_9 + timedelta(hours=2))
+
+
+def test_a_member_not_in_an_mco_goes_to_member_escalations_for_a_callback(programs, staff, sign_in):
+    grievance = _iowa(programs, "MCO member issue", "high", mco="not enrolled")
+    assert grievance.team == "Member escalations"
+    names = _names(grievance)
+    assert "unit lead callback" in names
+    assert not {"liaison contact", "MCO contact", "MCO report"} & names  # no MCO to wait on
+    listed = (
+        sign_in("supervisor")
+        .get("/admin/grievance/", query_string={"flt0_team_equals": "Member escalations"})
+        .text
+    )
+    assert grievance.reference in listed
+    # An MCO outside the program's list is refused, and says which are allowed.
+    with pytest.raises(ActionError, match="Iowa Total Care"):
+        classify(grievance, by=staff["liaison"], now=MONDAY_9, mco="Acme Health")
+    # Found not to be enrolled after intake: to the queue, the MCO clocks stop and the
+    # unit lead's callback starts.
+    other = _iowa(programs, "MCO member issue", "high")
+    classify(other, by=staff["liaison"], now=MONDAY_9, mco="not enrolled")
+    assert Grievance.objects.get(pk=other.pk).team == "Member escalations"
+    names = _names(other)
+    assert "unit lead callback" in names and "liaison contact" not in names

@@ -257,6 +257,8 @@ def test_the_iowa_inquiry_log_keeps_its_excel_columns(sign_in, programs, staff):
             caller_name="Ombudsman office",
             caller_phone="515-555-0100",
             intake_source="ombudsman",
+            mco="Iowa Total Care",
+            provider_npi="1234567893",
         ),
         datetime(2026, 8, 4, 15, tzinfo=UTC),
     )
@@ -271,6 +273,7 @@ def test_the_iowa_inquiry_log_keeps_its_excel_columns(sign_in, programs, staff):
         "member or provider",
         "caller",
         "phone",
+        "NPI",
         "issue",
         "priority",
         "MCO",
@@ -279,11 +282,13 @@ def test_the_iowa_inquiry_log_keeps_its_excel_columns(sign_in, programs, staff):
         "resolution",
         "date resolved",
     ]
-    assert rows[1][1:7] == [
+    assert rows[1][1:9] == [
         "ombudsman",
         "member",
         "Ombudsman office",
         "515-555-0100",
+        "1234567893",
         "Member cannot reach the MCO",
         "high",
+        "Iowa Total Care",  # the MCO column, from the program's list
     ]

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.domain.clocks import STEP_EVENTS
 from portal.domain.lifecycle import ACTIONS as LIFECYCLE
 from portal.domain.lifecycle import WORKERS
+from portal.domain.vocabulary import NOT_ENROLLED
 from portal.models import Grievance, User
 from portal.models.grievance import CONTACT_CHANNELS, CONTACT_OUTCOMES, CONTACT_WITH
 from portal.services.grievances import verbs as grievances
@@ -64,6 +65,7 @@ class ClassifyForm(FlaskForm):
     priority = ProgramChoice("Priority", validators=[Optional()])
     type = ProgramChoice("Type", validators=[Optional()])
     category = ProgramChoice("Category", validators=[Optional()])
+    mco = ProgramChoice("MCO", validators=[Optional()])
 
 
 class ContactForm(FlaskForm):
@@ -82,6 +84,10 @@ class EventForm(FlaskForm):
 class NoteForm(FlaskForm):
     kind = SelectField("Kind", choices=_choices(NOTE_KINDS))
     text = TextAreaField("Note", validators=[DataRequired("Write the note."), Length(max=20000)])
+
+
+class ApproveForm(FlaskForm):
+    """Nothing to fill in: who approves and when are the record's."""
 
 
 class EscalateForm(FlaskForm):
@@ -203,6 +209,7 @@ def build(name: str, grievance: Grievance, formdata=None) -> FlaskForm:
             ("priority", program.priorities),
             ("type", program.types),
             ("category", program.categories),
+            ("mco", [*program.mcos, NOT_ENROLLED] if program.mcos else []),
         ):
             getattr(form, field).choices = _choices(values, "(none)")
             if formdata is None:
@@ -233,9 +240,10 @@ def run(
         grievances.assign(grievance, assignee, by=user, now=now)
         return f"Assigned to {assignee.name}."
     if name == "classify":
-        values = {
-            f: getattr(form, f).data or None for f in ("level", "priority", "type", "category")
-        }
+        fields = ("level", "priority", "type", "category", "mco")
+        values = {f: getattr(form, f).data or None for f in fields}
+        if not grievance.program.mcos:
+            values.pop("mco")
         said = grievances.classify(grievance, by=user, now=now, runtime=runtime, **values)
         return "Saved." + (f" {said[0].upper()}{said[1:]}." if said else "")
     if name == "contact":
@@ -255,6 +263,9 @@ def run(
         at = local_moment(form.when.data, grievance, now)
         said = grievances.record_event(grievance, form.event.data, by=user, now=now, at=at)
         return f"Recorded: {form.event.data}." + (f" {'; '.join(said)}." if said else "")
+    if name == "approve":
+        said = grievances.approve_callback(grievance, by=user, now=now)
+        return "Callback approved." + (f" {'; '.join(said)}." if said else "")
     if name == "report":
         said = grievances.report_to_department(
             grievance,
@@ -354,6 +365,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "note": NoteForm,
     "classify": ClassifyForm,
     "correct": CorrectForm,
+    "approve": ApproveForm,
     "escalate": EscalateForm,
     "pause": PauseForm,
     "resume": ResumeForm,

@@ -240,6 +240,9 @@ class GrievanceView(SecureModelView):
         AtRisk(column="next_due_at", name="At risk", options=YES_NO),
         BooleanEqualFilter(column="needs_review", name="Needs review"),
         Unassigned(column="assignee", name="Unassigned", options=YES_NO),
+        InList(column="mco", name="MCO", list_name="mcos"),
+        # Iowa's member escalations queue, and any team's.
+        FilterEqual(column="team", name="Team"),
     )
     column_formatters = {
         "reference": _reference_link,
@@ -282,6 +285,8 @@ class GrievanceView(SecureModelView):
         "type",
         "priority",
         "category",
+        "mco",
+        "team",
         "assignee",
         "escalation_tier",
         "clocks",

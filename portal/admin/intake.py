@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from portal.admin.actions import ProgramChoice
 from portal.admin.base import SecureView
 from portal.clock import utcnow
-from portal.domain.vocabulary import VocabularyError
+from portal.domain.vocabulary import NOT_ENROLLED, VocabularyError
 from portal.models import Program, Provider
 from portal.runtime import runtime
 from portal.services.grievances import intake
@@ -96,6 +96,7 @@ class StaffIntakeForm(FlaskForm):
     level = ProgramChoice("Level", validators=[Optional()])
     priority = ProgramChoice("Priority", validators=[Optional()])
     category = ProgramChoice("Category", validators=[Optional()])
+    mco = ProgramChoice("The member's MCO", validators=[Optional()])
     caller_told = StringField(
         "What you told the caller (e.g. we will call you back within 2 business days)",
         validators=[Optional(), Length(max=1000)],
@@ -122,6 +123,7 @@ def build_form(program: Program, formdata=None) -> StaffIntakeForm:
         ("level", program.levels),
         ("priority", program.priorities),
         ("category", program.categories),
+        ("mco", [*program.mcos, NOT_ENROLLED] if program.mcos else []),
     ):
         getattr(form, field).choices = _choices(values or [])
     offices = Provider.objects(Q(program=program) | Q(program=None)).only("name", "npi")
@@ -200,6 +202,7 @@ class StaffIntakeView(SecureView):
                 level=form.level.data or None,
                 priority=form.priority.data or None,
                 category=form.category.data or None,
+                mco=form.mco.data or None,
                 caller_told=_text(form.caller_told),
                 state_route_offered=bool(form.state_route_offered.data)
                 if program.member_routes

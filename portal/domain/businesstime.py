@@ -162,14 +162,15 @@ def _duration(delta: timedelta) -> str:
 # --- rules -------------------------------------------------------------------------------
 
 _RULE = re.compile(
-    r"^\s*(?:(?P<n>\d{1,4})\s+(?P<unit>calendar\s+days?|business\s+days?|business\s+hours?)"
+    r"^\s*(?:(?:(?P<low>\d{1,4})\s*(?:-|\u2013|to)\s*)?(?P<n>\d{1,4})\s+"
+    r"(?P<unit>calendar\s+days?|business\s+days?|business\s+hours?)"
     r"|(?P<word>end\s+of\s+day|immediately))"
     r"(?:\s+after\s+(?P<after>[a-z][a-z0-9 _-]{0,60}?))?\s*$",
     re.IGNORECASE,
 )
 _EXAMPLES = (
-    "write e.g. '5 calendar days', '2 business days', '4 business hours', 'end of day', "
-    "'immediately' or '30 calendar days after site visit'"
+    "write e.g. '5 calendar days', '2 business days', '4 business hours', "
+    "'2-4 business hours', 'end of day', 'immediately' or '30 calendar days after site visit'"
 )
 
 
@@ -181,6 +182,12 @@ class Rule:
     kind: str  # calendar_days | business_days | business_hours | end_of_day | immediately
     amount: int = 0
     after: str | None = None  # the event that starts the clock; None: receipt
+    # A range ('2-4 business hours'): at risk from the lower bound, due at the upper.
+    low: int | None = None
+
+    @property
+    def lower(self) -> Rule | None:
+        return Rule(self.kind, self.low, self.after) if self.low else None
 
     @property
     def is_business(self) -> bool:
@@ -192,6 +199,8 @@ class Rule:
         else:
             unit = self.kind.replace("_", " ")
             text = f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
+            if self.low:
+                text = f"{self.low}-{text}"
         return f"{text} after {self.after}" if self.after else text
 
 
@@ -210,13 +219,19 @@ def parse_rule(text: str) -> Rule:
     unit = re.sub(r"\s+", "_", match["unit"].lower())
     if int(match["n"]) == 0:
         raise RuleError(f"cannot read the rule {text!r}: a deadline needs at least 1 {unit}")
-    return Rule(unit if unit.endswith("s") else unit + "s", int(match["n"]), after)
+    low = int(match["low"]) if match["low"] else None
+    if low is not None and not 0 < low < int(match["n"]):
+        raise RuleError(
+            f"cannot read the rule {text!r}: a range goes from a smaller number to a larger one"
+        )
+    return Rule(unit if unit.endswith("s") else unit + "s", int(match["n"]), after, low)
 
 
 @dataclass(frozen=True)
 class Due:
     at: datetime  # UTC
     steps: tuple[str, ...]
+    at_risk_from: datetime | None = None  # UTC; a range's lower bound
 
 
 def explain_due(rule: Rule, start: datetime, calendar: Calendar) -> Due:
@@ -236,8 +251,14 @@ def explain_due(rule: Rule, start: datetime, calendar: Calendar) -> Due:
             steps.append(_why_next_opening(local, opening, calendar))
         due = _business_due(rule, opening, calendar, steps)
     due_utc = due.astimezone(UTC)
+    risk = None
+    if rule.lower is not None:
+        risk = explain_due(rule.lower, start, calendar).at
+        steps.append(
+            f"A range: at risk from the lower bound, {_stamp(risk.astimezone(calendar.zone))}."
+        )
     steps.append(f"Due {_stamp(due)} ({due_utc:%Y-%m-%d %H:%M} UTC).")
-    return Due(due_utc, tuple(steps))
+    return Due(due_utc, tuple(steps), risk)
 
 
 def _why_next_opening(local: datetime, opening: datetime, calendar: Calendar) -> str:

@@ -14,7 +14,10 @@ EVENTS = (
     "acknowledged",  # an acknowledgment letter, e-mail or call reached the member
     "member contacted",  # a contact attempt reached the member or caller
     "office contacted",  # a contact attempt reached the provider office
+    "originator contacted",  # reached whoever raised it: member, caller or provider office
     "mco contacted",  # the MCO reported or was reached
+    "mco reached originator",  # the MCO reports it contacted the member or provider
+    "callback approved",  # Iowa: a unit lead approved the callback
     "callback complete",  # reached, or two phone attempts and a letter
     "site visit",
     "cap received",
@@ -38,11 +41,18 @@ STEP_EVENTS = (
     "office contacted",
     "facts gathered",
     "mco contacted",
+    "mco reached originator",
     "state referral",
 )
 # A step that is also another: a follow-up that found the office still deficient is the
 # follow-up.
 IMPLIES = {"office still deficient": ("follow up",)}
+
+
+def _holds(actual: object, wanted: object) -> bool:
+    if isinstance(wanted, str) and wanted.startswith("!"):
+        return actual != wanted[1:]
+    return actual == wanted
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,9 @@ class ClockSpec:
     met_by: str = "resolved"
 
     def applies_to(self, record: Mapping[str, object]) -> bool:
-        return all(record.get(key) == value for key, value in self.when.items())
+        """Each condition holds: equal to the value, or not equal to it when the value is
+        written '!value' (Iowa's MCO clocks: '!not enrolled')."""
+        return all(_holds(record.get(key), value) for key, value in self.when.items())
 
     @property
     def starts_after(self) -> str | None:
@@ -106,16 +118,22 @@ def start_clocks(
 
 
 def clock_state(
-    due: datetime, met: datetime | None, paused: bool, now: datetime, warning: timedelta
+    due: datetime,
+    met: datetime | None,
+    paused: bool,
+    now: datetime,
+    warning: timedelta,
+    at_risk_from: datetime | None = None,
 ) -> str:
-    """met | paused | overdue | at_risk | running: domain.md 'Overdue' and 'At risk'."""
+    """met | paused | overdue | at_risk | running: domain.md 'Overdue' and 'At risk'. A range
+    ('2-4 business hours') is at risk from its lower bound instead of the warning."""
     if met is not None:
         return "met"
     if paused:
         return "paused"
     if now > due:
         return "overdue"
-    if now >= due - warning:
+    if now >= (at_risk_from if at_risk_from is not None else due - warning):
         return "at_risk"
     return "running"
 

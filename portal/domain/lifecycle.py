@@ -29,6 +29,7 @@ class State:
     tier: str = "staff"
     legal_hold: bool = False
     department_referral: bool = False  # Maryland: a complaint the Department referred
+    callback_to_approve: bool = False  # Iowa: an escalated callback a unit lead has not approved
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,24 @@ ACTIONS: dict[str, Action] = {
     "event": Action("Record a step", WORKERS, OPEN, ("clocks",)),
     "note": Action("Add a note", WORKERS, ANY, ("narratives",)),
     "classify": Action(
-        "Level, priority and type", WORKERS, OPEN, ("level", "priority", "type", "category")
+        "Level, priority and type",
+        WORKERS,
+        OPEN,
+        ("level", "priority", "type", "category", "mco", "team"),
     ),
     "correct": Action(
         "Correct what was taken at intake",
         WORKERS,
         ANY,
         ("member", "caller", "provider", "incident_date", "desired_resolution", "staff_involved"),
+    ),
+    # Iowa: the unit lead (a supervisor here) approves an escalated callback.
+    "approve": Action(
+        "Approve the callback",
+        LEADS,
+        OPEN,
+        ("callback_approved_by", "callback_approved_at", "clocks"),
+        needs="callback to approve",
     ),
     "escalate": Action(
         "Escalate", WORKERS, OPEN, ("status", "tier", "assignee"), needs="below the top tier"
@@ -91,6 +103,8 @@ def why_not(name: str, state: State, roles) -> str | None:
         return "no clock is running on this record"
     if action.needs == "paused clock" and not state.paused_clocks:
         return "no clock is paused on this record"
+    if action.needs == "callback to approve" and not state.callback_to_approve:
+        return "there is no callback waiting for approval on this record"
     if action.needs == "department referral" and not state.department_referral:
         return "only a complaint the Department referred is reported to the Department"
     if action.needs == "below the top tier" and state.tier == TIERS[-1]:

@@ -12,11 +12,24 @@ LISTS = {
     "priority": "priorities",
     "category": "categories",
     "intake_source": "intake_sources",
+    "mco": "mcos",
 }
 
 
 # Intake sources the portal records itself, whatever the program's list says.
 SYSTEM_SOURCES = ("web form", "import")
+# Iowa: a member not enrolled in any MCO goes to the member escalations queue.
+NOT_ENROLLED = "not enrolled"
+MEMBER_ESCALATIONS = "Member escalations"  # the queue a unit lead calls back from
+
+
+def team_for(mco: str | None) -> str | None:
+    """The queue a record goes to for its MCO: member escalations when not enrolled."""
+    return MEMBER_ESCALATIONS if mco == NOT_ENROLLED else None
+
+
+# Values every program with the list accepts besides its own.
+SYSTEM_VALUES = {"intake_source": SYSTEM_SOURCES, "mco": (NOT_ENROLLED,)}
 
 
 class VocabularyError(ValueError):
@@ -38,7 +51,9 @@ def check(lists: Mapping[str, Sequence[str]], values: Mapping[str, str | None]) 
     """Raise VocabularyError for the first value outside its list; `lists` maps a program's
     list names (types, levels, ...) to their values."""
     for field, value in values.items():
-        if field == "intake_source" and value in SYSTEM_SOURCES:
+        if value in SYSTEM_VALUES.get(field, ()) and (
+            field == "intake_source" or lists.get(LISTS[field])
+        ):
             continue
         if field in LISTS:
             reason = refusal(field, value, list(lists.get(LISTS[field]) or []))

@@ -54,6 +54,7 @@ class Clock(me.EmbeddedDocument):
     met_by = me.StringField(default="resolved")
     started_at = me.DateTimeField(required=True)
     due_at = me.DateTimeField(required=True)
+    at_risk_from = me.DateTimeField()  # a range's lower bound ('2-4 business hours')
     steps = me.ListField(me.StringField())
     met_at = me.DateTimeField()
     pauses = me.ListField(me.EmbeddedDocumentField(Pause))
@@ -164,6 +165,10 @@ class Grievance(me.Document):
     level = me.StringField(max_length=10)
     priority = me.StringField(max_length=40)
     category = me.StringField(max_length=80)
+    mco = me.StringField(max_length=80)  # Iowa: the member's MCO, or "not enrolled"
+    # Iowa: a callback is approved by a unit lead, who and when.
+    callback_approved_by = me.ReferenceField("User")
+    callback_approved_at = me.DateTimeField()
     status = me.StringField(required=True, choices=STATUSES, default="received")
     is_open = me.BooleanField(default=True)
     member = me.EmbeddedDocumentField(Member, default=Member)

@@ -48,6 +48,8 @@ class Program(me.Document):
     priorities = me.ListField(me.StringField(max_length=40))
     categories = me.ListField(me.StringField(max_length=80))
     intake_sources = me.ListField(me.StringField(max_length=80))
+    # Iowa: the managed care organisations a member may be enrolled in.
+    mcos = me.ListField(me.StringField(max_length=80))
     substantiation_reasons = me.ListField(me.StringField(max_length=200))
     # Who may record substantiated or not (Colorado: department managers); empty: whoever
     # may resolve.

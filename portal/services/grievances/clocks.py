@@ -35,6 +35,7 @@ def record_values(grievance: Grievance) -> dict:
         "type": grievance.type,
         "intake_source": grievance.intake_source,
         "category": grievance.category,
+        "mco": grievance.mco,
     }
 
 
@@ -45,6 +46,7 @@ def _clock(started: StartedClock) -> Clock:
         met_by=started.met_by,
         started_at=started.started_at,
         due_at=started.due.at,
+        at_risk_from=started.due.at_risk_from,
         steps=list(started.due.steps),
     )
 
@@ -148,6 +150,13 @@ def resume(grievance: Grievance, clock_name: str, by: User, now: datetime) -> No
         clock.due_at, parse_rule(clock.rule), [(span.start, now)], grievance.program.calendar()
     )
     clock.due_at = shifted.at
+    if clock.at_risk_from is not None:  # a range's lower bound moves with it
+        clock.at_risk_from = shift_for_pauses(
+            clock.at_risk_from,
+            parse_rule(clock.rule),
+            [(span.start, now)],
+            grievance.program.calendar(),
+        ).at
     clock.steps = [*clock.steps, *shifted.steps]
     history.add(grievance, by, "clock resumed", now, f"{clock.name}: " + " ".join(shifted.steps))
     settle(grievance, now)
@@ -285,7 +294,9 @@ def rows(grievance: Grievance, now: datetime) -> list[dict]:
     warning = timedelta(hours=program.warning_hours)
     out = []
     for clock in grievance.clocks:
-        state = clock_state(clock.due_at, clock.met_at, clock.paused, now, warning)
+        state = clock_state(
+            clock.due_at, clock.met_at, clock.paused, now, warning, clock.at_risk_from
+        )
         out.append(
             {
                 "name": clock.name,

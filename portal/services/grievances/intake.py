@@ -38,6 +38,7 @@ class Intake:
     member_email: str | None = None
     member_address: str | None = None  # postal, for letters
     staff_involved: str | None = None  # the staff member complained about, if any
+    mco: str | None = None  # Iowa: the member's MCO, or "not enrolled"
     birth_date: date | None = None
     age_group: str | None = None
     preferred_contact: str | None = None
@@ -166,6 +167,9 @@ def build(
         provider=provider,
         incident_date=intake.incident_date,
         staff_involved=intake.staff_involved,
+        mco=intake.mco,
+        # Iowa: no MCO means the member escalations queue, for a unit lead's callback.
+        team=vocabulary.team_for(intake.mco),
         desired_resolution=intake.desired_resolution,
         consent_to_contact=intake.consent_to_contact,
         language=intake.language,

@@ -14,7 +14,7 @@ from portal.domain.clocks import IMPLIES
 from portal.domain.contacts import callback_status
 from portal.domain.lifecycle import TIERS
 from portal.domain.retention import retain_until
-from portal.domain.vocabulary import VocabularyError, check, lists_of
+from portal.domain.vocabulary import VocabularyError, check, lists_of, team_for
 from portal.models import Grievance, Provider, User
 from portal.models.grievance import (
     Caller,
@@ -41,7 +41,12 @@ def state_of(grievance: Grievance) -> lifecycle.State:
         tier=grievance.escalation_tier or "staff",
         legal_hold=bool(grievance.legal_hold),
         department_referral=grievance.intake_source == "department referral",
+        callback_to_approve=grievance.type == CALLBACK_TYPE and not grievance.callback_approved_at,
     )
+
+
+# Iowa: the type of issue whose callback a unit lead approves (seed 002, IME Step 1a).
+CALLBACK_TYPE = "IME escalated callback"
 
 
 def roles_of(user: User | None):
@@ -102,9 +107,11 @@ def classify(
     clocks follow, Level III alerts at once. Setting a level on a record that triage flagged
     is staff's review: confirmed or changed."""
     require("classify", grievance, by)
-    unknown = set(values) - {"level", "priority", "type", "category"}
+    unknown = set(values) - {"level", "priority", "type", "category", "mco"}
     if unknown:
-        raise ActionError(f"classify sets level, priority, type or category, not {sorted(unknown)}")
+        raise ActionError(
+            f"classify sets level, priority, type, category or MCO, not {sorted(unknown)}"
+        )
     try:
         check(lists_of(grievance.program), values)
     except VocabularyError as exc:
@@ -120,6 +127,9 @@ def classify(
     if not changes and not reviewed:
         return None
     said = None
+    if "mco" in changes and team_for(changes["mco"][1]):
+        # Not enrolled in an MCO: to the member escalations queue, for a unit lead.
+        changes["team"] = (grievance.team, team_for(changes["mco"][1]))
     if changes:
         for key, (_before, after) in changes.items():
             setattr(grievance, key, after)
@@ -154,6 +164,8 @@ def after_classification(grievance: Grievance, now: datetime, runtime, *, level_
 
 def _events_for_contact(grievance: Grievance, attempt: ContactAttempt) -> list[str]:
     events = []
+    if attempt.outcome == "reached" and attempt.with_whom != "MCO":
+        events.append("originator contacted")
     if attempt.outcome == "reached":
         events.append(
             {
@@ -235,6 +247,18 @@ def record_event(grievance: Grievance, event: str, *, by: User, now: datetime, a
     for implied in IMPLIES.get(event, ()):
         said += clocks.record_event(grievance, implied, when, by, now)
     said += clocks.record_event(grievance, event, when, by, now)
+    grievance.updated_at = now
+    grievance.save()
+    return said
+
+
+def approve_callback(grievance: Grievance, *, by: User, now: datetime) -> list[str]:
+    """Iowa: a unit lead approves the callback (who and when); that meets its clock."""
+    require("approve", grievance, by)
+    grievance.callback_approved_by = by
+    grievance.callback_approved_at = now
+    history.add(grievance, by, "callback approved", now)
+    said = clocks.record_event(grievance, "callback approved", now, by, now)
     grievance.updated_at = now
     grievance.save()
     return said
