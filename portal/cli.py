@@ -152,12 +152,19 @@ def seed_group() -> None:
 
 
 @seed_group.command("programs")
-def seed_programs() -> None:
-    """Load or update the four programs of domain.md."""
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Give existing programs the shipped settings again (their clocks, lists, letterhead), "
+    "over any administrator's edit.",
+)
+def seed_programs(refresh: bool) -> None:
+    """Load the four programs of domain.md; with --refresh, update the existing ones."""
     from seed.programs import load_programs
 
-    created, kept = load_programs()
-    click.echo(f"programs: {created} created, {kept} already there (left as they are)")
+    created, kept = load_programs(refresh=refresh)
+    what = "refreshed with the shipped settings" if refresh else "already there (left as they are)"
+    click.echo(f"programs: {created} created, {kept} {what}")
 
 
 @seed_group.command("demo")

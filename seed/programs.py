@@ -305,16 +305,22 @@ PROGRAMS = [
 ]
 
 
-def load_programs() -> tuple[int, int]:
-    """Create the programs that are missing, by slug. Existing ones are left as they are:
-    an administrator may have edited them since."""
+def load_programs(*, refresh: bool = False) -> tuple[int, int]:
+    """Create the programs that are missing, by slug. Existing ones are left as they are
+    (an administrator may have edited them since), unless `refresh`: then each existing one
+    takes this file's settings again, over any edit. Returns (created, kept or refreshed)."""
     created = kept = 0
     for spec in PROGRAMS:
-        if Program.objects(slug=spec["slug"]).first() is not None:
-            kept += 1
-            continue
         values = {k: v for k, v in spec.items() if k != "clock_rules"}
         values["clock_rules"] = [ClockRule(**rule) for rule in spec["clock_rules"]]
-        Program(**values).save()
-        created += 1
+        existing = Program.objects(slug=spec["slug"]).first()
+        if existing is None:
+            Program(**values).save()
+            created += 1
+            continue
+        if refresh:
+            for name, value in values.items():
+                setattr(existing, name, value)
+            existing.save()
+        kept += 1
     return created, kept

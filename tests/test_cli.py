@@ -15,6 +15,13 @@ def test_seed_programs_and_demo_are_idempotent(app, portal_cli):
     assert first.exit_code == 0, first.stderr
     assert "4 created" in first.stdout
     assert "0 created, 4 already there" in portal_cli("seed", "programs").stdout
+    # An instance made before a program gained a rule takes the shipped settings again.
+    ct = Program.objects.get(slug="ct-dental")
+    ct.update(set__clock_rules=ct.clock_rules[:2], set__letterhead={})
+    refreshed = portal_cli("seed", "programs", "--refresh")
+    assert "0 created, 4 refreshed with the shipped settings" in refreshed.stdout
+    ct.reload()
+    assert "DSS referral" in {r.name for r in ct.clock_rules} and ct.letterhead["website"]
     assert sorted(Program.objects.scalar("slug")) == [
         "co-cma",
         "ct-dental",

@@ -65,7 +65,10 @@ class ProgramView(SecureModelView):
         "priorities",
         "categories",
         "intake_sources",
+        "mcos",
         "substantiation_reasons",
+        "substantiation_roles",
+        "level3_alert_roles",
         "clock_rules",
         "warning_hours",
         "supervisor_grace_hours",
@@ -76,11 +79,16 @@ class ProgramView(SecureModelView):
         "report_settings",
         "member_routes",
         "member_routes_es",
+        "letterhead",
         "active",
     )
     form_columns = column_details_list[1:]
     # Dicts are edited as JSON (Flask-Admin would offer a plain text box).
-    form_overrides = {"office_hours": JSONField, "report_settings": JSONField}
+    form_overrides = {
+        "office_hours": JSONField,
+        "report_settings": JSONField,
+        "letterhead": JSONField,
+    }
     form_subdocuments = {
         "clock_rules": {
             "form_subdocuments": {
