@@ -8,10 +8,10 @@ import unicodedata
 from datetime import datetime
 
 from fpdf import FPDF
-from mongoengine.errors import NotUniqueError
 
 from portal.models import Grievance, Letter, User
 from portal.services.grievances import clocks, history
+from portal.services.mail import outbox
 
 # PDF core fonts hold Latin-1 (English and Spanish); anything else is spelled plainly.
 _PLAIN = str.maketrans(
@@ -42,19 +42,17 @@ def write(
     event: str | None,
 ) -> Letter:
     """Put a letter on the list once per key; the same key again returns the first."""
-    try:
-        return Letter(
-            key=key,
-            kind=kind,
-            grievance=grievance,
-            event=event,
-            language=grievance.language or "en",
-            subject=subject,
-            text=text,
-            created_at=now,
-        ).save(force_insert=True)
-    except NotUniqueError:
-        return Letter.objects.get(key=key)
+    return outbox.once(
+        Letter,
+        key,
+        kind=kind,
+        grievance=grievance,
+        event=event,
+        language=grievance.language or "en",
+        subject=subject,
+        text=text,
+        created_at=now,
+    )
 
 
 def to_post():

@@ -34,20 +34,27 @@ def put(
 ) -> Outbox:
     """Store a message once per key; a second call with the same key returns the first.
     With `grievance` and `event`, sending it is that event on the record."""
+    return once(
+        Outbox,
+        key,
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        created_at=now,
+        grievance=grievance,
+        event=event,
+    )
+
+
+def once(document, key: str, **values):
+    """Insert a document under its unique `key`, or return the one stored with it already:
+    a job or request run twice writes one message (or letter)."""
     try:
-        return Outbox(
-            key=key,
-            kind=kind,
-            recipient=recipient,
-            subject=subject,
-            text=text,
-            html=html,
-            created_at=now,
-            grievance=grievance,
-            event=event,
-        ).save(force_insert=True)
+        return document(key=key, **values).save(force_insert=True)
     except NotUniqueError:
-        return Outbox.objects.get(key=key)
+        return document.objects.get(key=key)
 
 
 def already_written(key: str, unsent: list) -> bool:
