@@ -72,6 +72,13 @@ COMPLAINTS = [
     "My assessment was scheduled and then cancelled twice.",
     "The doctor did not follow up on my test results.",
 ]
+STREETS = ("Elm Street", "Main Street", "Oak Avenue", "River Road", "Hill Street")
+TOWNS = {
+    "ct-dental": "Hartford, CT 06103",
+    "ia-escalations": "Des Moines, IA 50309",
+    "co-cma": "Denver, CO 80202",
+    "md-hmo": "Baltimore, MD 21201",
+}
 PROVIDER_NAMES = [
     "Bright Smile Dental",
     "Harbor Family Dentistry",
@@ -201,6 +208,12 @@ def load_demo(now: datetime, records: int = 300, progress=None) -> str:
                 level=rng.choices(["I", "II", "III"], [75, 20, 5])[0] if program.levels else None,
                 priority=rng.choice(program.priorities) if program.priorities else None,
                 category=rng.choice(program.categories) if program.categories else None,
+                mco=rng.choice([*program.mcos, "not enrolled"]) if program.mcos else None,
+                # Made-up postal addresses, so that the letters to post can be posted.
+                member_address=f"{rng.randrange(1, 999)} {rng.choice(STREETS)}\n"
+                + TOWNS.get(program.slug, "Springfield")
+                if rng.random() < 0.9
+                else None,
             ),
             received,  # entered when it came in: its history starts then
             received_at=received,
