@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from portal.models import ROLES, Counter, Program, Provider, User
+from portal.models import ROLES, Counter, Letter, Program, Provider, User
 from portal.services.grievances.clocks import refresh_overdue
 from portal.services.grievances.intake import Intake, submit
 from portal.services.grievances.verbs import (
@@ -20,6 +20,7 @@ from portal.services.grievances.verbs import (
     record_contact,
     resolve,
 )
+from portal.services.mail import letters
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `make run`; demo data only
 FIRST = [
@@ -171,11 +172,22 @@ def _work(rng: random.Random, grievance, worker, lead, received: datetime, now: 
             summary="Spoke with the office; the member is satisfied.",
             substantiated=rng.random() < 0.4,
         )
+        _post_letters(grievance, worker, now)
         if rng.random() < 0.3:
             close(grievance, by=lead, now=resolved, note="The member was told by phone.")
     elif rng.random() < 0.2:
         moment = min(received + timedelta(days=2), now)
         escalate(grievance, by=worker, now=moment, reason="The member asked for a supervisor.")
+
+
+def _post_letters(grievance, worker, now: datetime) -> None:
+    """Letters written more than two days ago were posted the next day, as an office that
+    keeps up would; the recent ones wait on the list."""
+    for letter in Letter.objects(grievance=grievance, posted_at=None):
+        posted = letter.created_at + timedelta(days=1)
+        if posted < now - timedelta(days=1) and letters.address_of(grievance):
+            letters.mark_posted(letter, by=worker, now=posted)
+    grievance.reload()  # the posting saved the record through the letter's own reference
 
 
 def load_demo(now: datetime, records: int = 300, progress=None) -> str:
