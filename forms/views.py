@@ -31,7 +31,9 @@ def _text(field) -> str | None:
 @limiter.limit(complaint_limit, methods=["POST"])
 def form(slug: str | None = None):
     """Take a complaint from a member or someone filing for them."""
-    programs = list(Program.objects(active=True).only("slug", "name").order_by("name"))
+    programs = list(
+        Program.objects(active=True).only("slug", "name", "contact_lines").order_by("name")
+    )
     fixed = next((p for p in programs if p.slug == slug), None)
     if slug is not None and fixed is None:
         abort(404)
@@ -80,7 +82,8 @@ def form(slug: str | None = None):
         intake.after_intake(grievance, now, runtime())
         session["last_reference"] = grievance.reference
         return redirect(url_for("complaint.received"))
-    return render_template("complaint/form.html", form=complaint, fixed=fixed), (
+    shown = [fixed] if fixed else programs
+    return render_template("complaint/form.html", form=complaint, fixed=fixed, shown=shown), (
         400 if complaint.is_submitted() else 200
     )
 
@@ -102,7 +105,8 @@ def status():
         )
         if result is None:
             form.reference.errors.append(form.not_found_message)
-    return render_template("complaint/status.html", form=form, result=result), (
+    programs = [] if result else _active_programs()
+    return render_template("complaint/status.html", form=form, result=result, programs=programs), (
         400 if form.errors else 200
     )
 
@@ -127,7 +131,7 @@ def received():
         if reference
         else None
     )
-    steps, routes = [], None
+    steps, routes, program = [], None, None
     if grievance is not None:
         steps = status_service.next_steps(grievance)
         program = grievance.program
@@ -135,5 +139,14 @@ def received():
             program.member_routes
         )
     return render_template(
-        "complaint/received.html", grievance=grievance, steps=steps, routes=routes
+        "complaint/received.html",
+        grievance=grievance,
+        steps=steps,
+        routes=routes,
+        program=program,
+        programs=_active_programs() if program is None else [],
     )
+
+
+def _active_programs() -> list[Program]:
+    return list(Program.objects(active=True).only("slug", "name", "contact_lines").order_by("name"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal.domain.clocks import RESOLUTION_CLOCK
-from portal.models import ClockRule, Program
+from portal.models import ClockRule, ContactLine, Program
 
 WEEKDAYS_8_TO_5 = {day: ["08:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 DEFAULT_COMPLETENESS = [
@@ -92,6 +92,12 @@ IOWA_CLOCKS = [
 ]
 
 
+# Hours as the seeds give them, in both languages.
+WEEKDAYS_8_TO_5_WORDS = (
+    "Monday to Friday, 8 AM to 5 PM",
+    "de lunes a viernes, de 8 a. m. a 5 p. m.",
+)
+
 PROGRAMS = [
     {
         "slug": "ct-dental",
@@ -158,6 +164,35 @@ PROGRAMS = [
             },
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["level"],
+        # Seed 000's last slide.
+        "contact_lines": [
+            {
+                "purpose": "call centre",
+                "label": "Client Call Center",
+                "label_es": "Centro de llamadas para clientes",
+                "phone": "1-855-CT-DENTAL (1-855-283-3682)",
+                "hours": WEEKDAYS_8_TO_5_WORDS[0],
+                "hours_es": WEEKDAYS_8_TO_5_WORDS[1],
+            },
+            {
+                "purpose": "TTY",
+                "label": "TTY: Relay Connecticut",
+                "label_es": "TTY: Relay Connecticut",
+                "phone": "7-1-1",
+            },
+            {
+                "purpose": "website",
+                "label": "Website",
+                "label_es": "Sitio web",
+                "url": "https://www.ctdhp.com/",
+            },
+            {
+                "purpose": "state",
+                "label": "Connecticut Department of Public Health: ask us for its complaint form",
+                "label_es": "Departamento de Salud Pública de Connecticut: pídanos su formulario "
+                "de quejas",
+            },
+        ],
         # Seed 000, Level III: "CSR/DHCS immediately advises provider relations staff and/or
         # senior management".
         "level3_alert_roles": ["provider_relations"],
@@ -203,6 +238,23 @@ PROGRAMS = [
         "clock_rules": FEDERAL_CLOCKS + IOWA_CLOCKS,
         "completeness_rules": DEFAULT_COMPLETENESS + ["priority"],
         "letterhead": {"name": "Iowa Medicaid", "address": "Member escalations"},
+        # The seed gives no number: a made-up one (555-01xx) until the plan enters its own.
+        "contact_lines": [
+            {
+                "purpose": "call centre",
+                "label": "Member Services",
+                "label_es": "Servicios para miembros",
+                "phone": "515-555-0140",
+                "hours": WEEKDAYS_8_TO_5_WORDS[0],
+                "hours_es": WEEKDAYS_8_TO_5_WORDS[1],
+            },
+            {
+                "purpose": "TTY",
+                "label": "TTY: Relay Iowa",
+                "label_es": "TTY: Relay Iowa",
+                "phone": "7-1-1",
+            },
+        ],
     },
     {
         "slug": "co-cma",
@@ -233,6 +285,27 @@ PROGRAMS = [
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["when_resolved:substantiated"],
         "letterhead": {"name": "Colorado case management agency", "address": "Grievances"},
+        # Seed 003's escalation plan and hours of operation.
+        "contact_lines": [
+            {
+                "purpose": "immediate needs",
+                "label": "Immediate needs: Colorado Springs main line",
+                "label_es": "Necesidades inmediatas: línea principal de Colorado Springs",
+                "phone": "719-380-1100",
+                "hours": "Monday to Thursday 7:30 AM to 5 PM; Friday 7:30 to 11:30 AM",
+                "hours_es": "de lunes a jueves, de 7:30 a. m. a 5 p. m.; viernes, de 7:30 a "
+                "11:30 a. m.",
+            },
+            {
+                "purpose": "immediate needs",
+                "label": "Immediate needs: Pueblo main line",
+                "label_es": "Necesidades inmediatas: línea principal de Pueblo",
+                "phone": "719-601-9991",
+                "hours": "Monday to Thursday 7:30 AM to 5 PM; Friday 7:30 to 11:30 AM",
+                "hours_es": "de lunes a jueves, de 7:30 a. m. a 5 p. m.; viernes, de 7:30 a "
+                "11:30 a. m.",
+            },
+        ],
         # Department managers decide whether a grievance was substantiated.
         "substantiation_roles": ["manager"],
         "substantiation_reasons": [
@@ -301,6 +374,26 @@ PROGRAMS = [
         "al 1-800-492-6116.",
         "completeness_rules": DEFAULT_COMPLETENESS + ["category"],
         "letterhead": {"name": "Maryland HMO", "address": "Complaint Department"},
+        # The HMO's own department: a made-up number (555-01xx) until the plan enters its own;
+        # the Insurance Administration's is seed 004's.
+        "contact_lines": [
+            {
+                "purpose": "call centre",
+                "label": "Complaint Department",
+                "label_es": "Departamento de Quejas",
+                "phone": "410-555-0160",
+                "hours": WEEKDAYS_8_TO_5_WORDS[0],
+                "hours_es": WEEKDAYS_8_TO_5_WORDS[1],
+            },
+            {
+                "purpose": "state",
+                "label": "Maryland Insurance Administration (quality of care complaints outside "
+                "our system)",
+                "label_es": "Administración de Seguros de Maryland (quejas sobre la calidad de la "
+                "atención fuera de nuestro sistema)",
+                "phone": "1-800-492-6116",
+            },
+        ],
     },
 ]
 
@@ -311,8 +404,9 @@ def load_programs(*, refresh: bool = False) -> tuple[int, int]:
     takes this file's settings again, over any edit. Returns (created, kept or refreshed)."""
     created = kept = 0
     for spec in PROGRAMS:
-        values = {k: v for k, v in spec.items() if k != "clock_rules"}
+        values = {k: v for k, v in spec.items() if k not in ("clock_rules", "contact_lines")}
         values["clock_rules"] = [ClockRule(**rule) for rule in spec["clock_rules"]]
+        values["contact_lines"] = [ContactLine(**line) for line in spec.get("contact_lines", [])]
         existing = Program.objects(slug=spec["slug"]).first()
         if existing is None:
             Program(**values).save()

@@ -13,7 +13,7 @@ from portal.models.grievance import (
     Triage,
 )
 from portal.models.outbox import Counter, Letter, Outbox
-from portal.models.program import ClockRule, Program
+from portal.models.program import ClockRule, ContactLine, Program
 from portal.models.provider import Provider
 from portal.models.reports import (
     CompletenessResult,
@@ -35,6 +35,7 @@ __all__ = [
     "ClockRule",
     "CompletenessResult",
     "ContactAttempt",
+    "ContactLine",
     "Counter",
     "Grievance",
     "ImportRun",

@@ -33,6 +33,41 @@ class ClockRule(me.EmbeddedDocument):
             raise me.ValidationError(f'clock {self.name!r}: "when" is e.g. {{"level": "II"}}')
 
 
+CONTACT_PURPOSES = ("call centre", "immediate needs", "TTY", "website", "state")
+
+
+class ContactLine(me.EmbeddedDocument):
+    """A way for a member to reach someone: the plan's call centre and its hours, a line for
+    immediate needs, TTY, the website, or the state's own complaint route. In English and
+    Spanish; shown on the member pages, in the acknowledgment and on every letter."""
+
+    purpose = me.StringField(required=True, choices=CONTACT_PURPOSES)
+    label = me.StringField(required=True, max_length=120)
+    label_es = me.StringField(max_length=120)
+    phone = me.StringField(max_length=40)
+    url = me.URLField(max_length=200)
+    hours = me.StringField(max_length=120)
+    hours_es = me.StringField(max_length=120)
+
+    def words(self, lang: str | None) -> tuple[str, str]:
+        """(label, hours) in the member's language, English where no Spanish is given."""
+        spanish = lang == "es"
+        label = (self.label_es if spanish else None) or self.label
+        hours = (self.hours_es if spanish else None) or self.hours or ""
+        return label, hours
+
+    def as_text(self, lang: str | None) -> str:
+        label, hours = self.words(lang)
+        reach = ", ".join(v for v in (self.phone, self.url) if v)
+        return f"{label}: {reach}" + (f" ({hours})" if hours else "")
+
+    @property
+    def tel(self) -> str:
+        """The number as a tel: link dials it: digits and a leading +."""
+        digits = "".join(c for c in (self.phone or "") if c.isdigit())
+        return digits if len(digits) >= 3 else ""
+
+
 class Program(me.Document):
     """A health program's rules as data: an administrator edits them, the code reads them."""
 
@@ -73,12 +108,23 @@ class Program(me.Document):
     member_routes_es = me.StringField(max_length=1000)  # the same words in Spanish
     # The head of letters to members: {"name", "address", "phone", "website"}.
     letterhead = me.DictField()
+    contact_lines = me.ListField(me.EmbeddedDocumentField(ContactLine))
     active = me.BooleanField(default=True)
 
     meta = {"collection": "programs", "indexes": ["slug", "active"]}
 
     def __str__(self):
         return self.name
+
+    def contact_text(self, lang: str | None) -> str:
+        """The contact lines as plain text, one per line, for e-mail and letters."""
+        return "\n".join(line.as_text(lang) for line in self.contact_lines)
+
+    def main_line(self) -> ContactLine | None:
+        """The number a member calls first: the call centre, else the first line with one."""
+        with_phone = [line for line in self.contact_lines if line.phone]
+        centre = [line for line in with_phone if line.purpose == "call centre"]
+        return (centre or with_phone or [None])[0]
 
     def calendar(self) -> Calendar:
         """The office calendar, built once per distinct program settings (an edit gives new

@@ -96,4 +96,5 @@ def look_up(
         "stage": STAGES[grievance.status],
         "date_label": label,
         "date": when.astimezone(zone).date() if when else None,
+        "program": grievance.program,
     }
