@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, time
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from wtforms import SelectChoice
@@ -14,6 +15,7 @@ from portal.i18n import language
 from portal.limits import complaint_limit, limiter, status_limit
 from portal.models import Grievance, Program
 from portal.runtime import runtime
+from portal.services import procedures
 from portal.services.grievances import intake
 from portal.services.grievances import status as status_service
 from portal.services.grievances.intake import Intake, submit
@@ -150,3 +152,61 @@ def received():
 
 def _active_programs() -> list[Program]:
     return list(Program.objects(active=True).only("slug", "name", "contact_lines").order_by("name"))
+
+
+def _blocks(text: str) -> list[tuple[str, list[str]]]:
+    """A procedure's plain text as blocks: '## ' starts a heading, '- ' a list item, a blank
+    line ends a paragraph; the template escapes every word."""
+    blocks: list[tuple[str, list[str]]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        kind = "h2" if line.startswith("## ") else "li" if line.startswith("- ") else "p"
+        if not line:
+            blocks.append(("end", []))
+        elif kind == "h2":
+            blocks.append(("h2", [line[3:]]))
+        else:
+            word = line[2:] if kind == "li" else line
+            wanted = "ul" if kind == "li" else "p"
+            if blocks and blocks[-1][0] == wanted:
+                blocks[-1][1].append(word)
+            else:
+                blocks.append((wanted, [word]))
+    return [b for b in blocks if b[0] != "end"]
+
+
+@bp.route("/procedure/<slug>")
+def procedure(slug: str):
+    """The program's written complaint procedure as it stands today, or as it stood on a
+    given day (?on=YYYY-MM-DD), or one version (?version=N); printable."""
+    program = Program.objects(slug=slug, active=True).first()
+    if program is None:
+        abort(404)
+    history = procedures.published(program)
+    shown, asked_on = None, None
+    if request.args.get("version", "").isdigit():
+        number = int(request.args["version"])
+        shown = next((v for v in history if v.number == number), None)
+        if shown is None:
+            abort(404)
+    elif request.args.get("on"):
+        try:
+            asked_on = date.fromisoformat(request.args["on"])
+        except ValueError:
+            abort(400)
+        zone = program.calendar().zone
+        end_of_day = datetime.combine(asked_on, time(23, 59, 59), tzinfo=zone)
+        shown = procedures.in_force(program, end_of_day)
+    else:
+        shown = procedures.in_force(program, utcnow())
+    spanish = shown is not None and language() == "es" and bool(shown.text_es)
+    return render_template(
+        "complaint/procedure.html",
+        program=program,
+        version=shown,
+        spanish=spanish,
+        blocks=_blocks((shown.text_es if spanish else shown.text) if shown else ""),
+        history=history,
+        asked_on=asked_on,
+        zone=program.calendar().zone,
+    )

@@ -160,11 +160,13 @@ def seed_group() -> None:
 )
 def seed_programs(refresh: bool) -> None:
     """Load the four programs of domain.md; with --refresh, update the existing ones."""
+    from seed.procedures import load_procedures
     from seed.programs import load_programs
 
     created, kept = load_programs(refresh=refresh)
     what = "refreshed with the shipped settings" if refresh else "already there (left as they are)"
     click.echo(f"programs: {created} created, {kept} {what}")
+    click.echo(f"complaint procedures: {load_procedures()} published (version 1 where none was)")
 
 
 @seed_group.command("demo")

@@ -18,11 +18,14 @@ from portal.models import Grievance, Program
 def _prepare_data(app: Flask) -> None:
     from portal.clock import utcnow
     from seed.demo import load_demo
+    from seed.procedures import load_procedures
     from seed.programs import load_programs
 
     if Program.objects.count() == 0:
         load_programs()
         click.echo("Loaded the four seed programs.")
+    if load_procedures():
+        click.echo("Published the programs' complaint procedures (version 1).")
     if Grievance.objects.count() == 0:
         if app.config["MONGODB_URI"]:
             click.echo("MONGODB_URI is set: no demo data loaded (see `portal seed demo`).")

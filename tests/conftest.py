@@ -347,9 +347,11 @@ def work_jobs(app):
 
 @pytest.fixture
 def programs(app):
+    from seed.procedures import load_procedures
     from seed.programs import load_programs
 
     load_programs()
+    load_procedures()
     from portal.models import Program
 
     return {p.slug: p for p in Program.objects}

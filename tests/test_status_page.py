@@ -28,8 +28,10 @@ def test_the_member_sees_the_stage_and_expected_date_and_nothing_more(app, progr
     assert answer.status_code == 200
     assert "Received" in answer.text
     assert "We expect to resolve it by January 31, 2027." in answer.text  # 90 calendar days
-    for private in ("Secret narrative", "Ana", "ID9", "ct-dental", "Connecticut"):
+    for private in ("Secret narrative", "Ana", "ID9"):
         assert private not in answer.text
+    # Once the reference and name match, the program's number to call (issue 17).
+    assert "1-855-CT-DENTAL (1-855-283-3682)" in answer.text
 
 
 def test_resolved_records_say_so(app, programs, staff):

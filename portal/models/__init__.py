@@ -13,6 +13,7 @@ from portal.models.grievance import (
     Triage,
 )
 from portal.models.outbox import Counter, Letter, Outbox
+from portal.models.procedure import ProcedureVersion
 from portal.models.program import ClockRule, ContactLine, Program
 from portal.models.provider import Provider
 from portal.models.reports import (
@@ -45,6 +46,7 @@ __all__ = [
     "Member",
     "Narrative",
     "Outbox",
+    "ProcedureVersion",
     "Program",
     "Provider",
     "QuarterlyCommentary",
@@ -68,4 +70,5 @@ ALL_DOCUMENTS = (
     TrendAnalysis,
     ImportRun,
     AuditEvent,
+    ProcedureVersion,
 )

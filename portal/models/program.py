@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import mongoengine as me
 
@@ -63,9 +64,13 @@ class ContactLine(me.EmbeddedDocument):
 
     @property
     def tel(self) -> str:
-        """The number as a tel: link dials it: digits and a leading +."""
-        digits = "".join(c for c in (self.phone or "") if c.isdigit())
-        return digits if len(digits) >= 3 else ""
+        """The number as a tel: link dials it: the longest run of digits written, so that
+        '1-855-CT-DENTAL (1-855-283-3682)' dials 18552833682 and '7-1-1' dials 711."""
+        runs = re.findall(r"\+?\d[\d\s.-]*\d", self.phone or "")
+        digits = max(
+            ("".join(c for c in r if c.isdigit() or c == "+") for r in runs), key=len, default=""
+        )
+        return digits if len(digits.lstrip("+")) >= 3 else ""
 
 
 class Program(me.Document):

@@ -30,7 +30,9 @@ def notify(
     *,
     event: str,
 ):
-    """Send the notice by e-mail, or put it on the list of letters to post."""
+    """Send the notice by e-mail, or put it on the list of letters to post; either ends with
+    the program's contact lines."""
+    text += _contact_block(grievance)
     if by_post(grievance):
         return letters.write(key, kind, grievance, subject, text, now, event=event)
     message = outbox.put(
@@ -47,6 +49,15 @@ def notify(
     if runtime is not None:  # without a queue at hand, the relay sends what is pending
         outbox.hand_to_queue(message.pk, runtime)
     return message
+
+
+def _contact_block(grievance: Grievance) -> str:
+    program = grievance.program
+    lines = program.contact_text(grievance.language)
+    if not lines:
+        return ""
+    _ = words_in(grievance.language)
+    return "\n\n" + _("To talk to someone:") + "\n" + lines
 
 
 def _routes(grievance: Grievance) -> str:
