@@ -137,3 +137,47 @@ def test_on_a_phone_a_member_finds_the_number_and_opens_the_procedure(
         shots(page, f"procedure-{lang}")
         assert serious_accessibility_problems(page) == []
         context.close()
+
+
+def test_an_administrator_takes_a_revision_through_the_screens(sign_in, programs, client):
+    from tests.helpers import csrf_token
+
+    admin = sign_in("admin")
+    page = admin.get("/admin/procedures/?program=md-hmo")
+    assert page.status_code == 200 and "Draft the next version" in page.text
+    token = csrf_token(page.text)
+    form = {"program": "md-hmo", "csrf_token": token}
+    saved = admin.post(
+        "/admin/procedures/draft",
+        data={**form, "title": "Our procedure", "text": "## Revised\nNew words."},
+        follow_redirects=True,
+    )
+    assert "Draft of version 2 saved." in saved.text
+    refused = admin.post(
+        "/admin/procedures/approve",
+        data={**form, "number": "2", "approved_on": "next week"},
+        follow_redirects=True,
+    )
+    assert "is not a date" in refused.text
+    admin.post(
+        "/admin/procedures/approve",
+        data={**form, "number": "2", "approved_on": "2026-11-16", "note": "letter 7"},
+    )
+    done = admin.post(
+        "/admin/procedures/publish", data={**form, "number": "2"}, follow_redirects=True
+    )
+    assert "Version 2 is published" in done.text
+    assert "New words." in client.get("/complaint/procedure/md-hmo").text
+    from portal.models import AuditEvent
+
+    assert {e.action for e in AuditEvent.objects(target="md-hmo v2")} == {
+        "procedure drafted",
+        "procedure approval recorded",
+        "procedure published",
+    }
+    manager = sign_in("manager")
+    seen = manager.get("/admin/procedures/?program=md-hmo")
+    assert seen.status_code == 200 and "Save the draft" not in seen.text
+    token = csrf_token(manager.get("/admin/intake/ct-dental/").text)  # their own session's
+    theirs = {"program": "md-hmo", "csrf_token": token, "title": "x", "text": "y"}
+    assert manager.post("/admin/procedures/draft", data=theirs).status_code == 403

@@ -11,6 +11,7 @@ from portal.admin.imports import ImportView
 from portal.admin.intake import StaffIntakeView
 from portal.admin.jobs import JobsView
 from portal.admin.letters import LettersView
+from portal.admin.procedures import ProcedureView
 from portal.admin.reports import ReportsView
 from portal.admin.trails import AuditView, CompletenessView, OutboxView
 from portal.models import AuditEvent, CompletenessResult, Grievance, Outbox, Program, Provider, User
@@ -45,4 +46,12 @@ def init_admin(app: Flask) -> Admin:
         ProgramView(Program, name="Programs", endpoint="program", category="Administration")
     )
     admin.add_view(UserView(User, name="Users", endpoint="user", category="Administration"))
+    admin.add_view(
+        ProcedureView(
+            name="Complaint procedures",
+            endpoint="procedures",
+            url="/admin/procedures",
+            category="Administration",
+        )
+    )
     return admin
