@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The letters to post: members' names and addresses, printed and posted by those who work
     # records.
     "letter.post": WORKERS,
+    # Colorado's training checklist: managers see it and record completions.
+    "training.view": LEADS | {"auditor"},
+    "training.record": frozenset({"manager", "director", "admin"}),
     "grievance.hold": frozenset({"manager", "director", "admin"}),
     "audit.view": frozenset({"auditor", "director", "admin"}),
     "provider.view": STAFF,

@@ -285,6 +285,15 @@ PROGRAMS = [
         ],
         "completeness_rules": DEFAULT_COMPLETENESS + ["when_resolved:substantiated"],
         "letterhead": {"name": "Colorado case management agency", "address": "Grievances"},
+        "training_objectives": [
+            "Complaint definitions",
+            "Customer service best practices and expectations",
+            "Best practices for engaging with members and complaint resolution",
+            "Understanding when a complaint needs escalation",
+            "Responding to a complaint vs. resolving a complaint",
+            "Documenting in activity logs (including timeframes)",
+            "Interacting with and updating the complaint log",
+        ],
         # Seed 003's escalation plan and hours of operation.
         "contact_lines": [
             {

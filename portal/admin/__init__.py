@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin.directory import ProgramView, ProviderView, UserView
 from portal.admin.grievances import GrievanceView
+from portal.admin.help import HelpView
 from portal.admin.home import HomeView
 from portal.admin.imports import ImportView
 from portal.admin.intake import StaffIntakeView
@@ -14,6 +15,7 @@ from portal.admin.letters import LettersView
 from portal.admin.procedures import ProcedureView
 from portal.admin.reports import ReportsView
 from portal.admin.trails import AuditView, CompletenessView, OutboxView
+from portal.admin.training import TrainingView
 from portal.models import AuditEvent, CompletenessResult, Grievance, Outbox, Program, Provider, User
 from portal.security import csp_nonce
 
@@ -23,12 +25,14 @@ def init_admin(app: Flask) -> Admin:
         app,
         name="Grievance portal",
         index_view=HomeView(name="Home", url="/admin"),
-        theme=Bootstrap4Theme(swatch="default"),
+        theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html"),
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(GrievanceView(Grievance, name="Grievances", endpoint="grievance"))
     admin.add_view(StaffIntakeView(name="New complaint", endpoint="intake", url="/admin/intake"))
     admin.add_view(LettersView(name="Letters to post", endpoint="letters", url="/admin/letters"))
+    admin.add_view(HelpView(name="Help", endpoint="help", url="/admin/help"))
+    admin.add_view(TrainingView(name="Training", endpoint="training", url="/admin/training"))
     admin.add_view(ProviderView(Provider, name="Providers", endpoint="provider"))
     admin.add_view(
         CompletenessView(CompletenessResult, name="Log completeness", endpoint="completeness")

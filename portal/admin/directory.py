@@ -80,6 +80,8 @@ class ProgramView(SecureModelView):
         "member_routes",
         "member_routes_es",
         "letterhead",
+        "contact_lines",
+        "training_objectives",
         "active",
     )
     form_columns = column_details_list[1:]

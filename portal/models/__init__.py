@@ -24,6 +24,7 @@ from portal.models.reports import (
     QuarterlyCommentary,
     TrendAnalysis,
 )
+from portal.models.training import TrainingRecord
 from portal.models.user import ROLES, User
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "Program",
     "Provider",
     "QuarterlyCommentary",
+    "TrainingRecord",
     "TrendAnalysis",
     "Triage",
     "User",
@@ -71,4 +73,5 @@ ALL_DOCUMENTS = (
     ImportRun,
     AuditEvent,
     ProcedureVersion,
+    TrainingRecord,
 )

@@ -114,6 +114,8 @@ class Program(me.Document):
     # The head of letters to members: {"name", "address", "phone", "website"}.
     letterhead = me.DictField()
     contact_lines = me.ListField(me.EmbeddedDocumentField(ContactLine))
+    # Colorado: what every staff member is trained in (seed 003); a checklist per person.
+    training_objectives = me.ListField(me.StringField(max_length=200))
     active = me.BooleanField(default=True)
 
     meta = {"collection": "programs", "indexes": ["slug", "active"]}
