@@ -54,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.route("/")
     def home():
         """Send visitors to the complaint form; staff find the admin from there."""
-        return render_template("home.html")
+        from portal.errors import member_contacts
+
+        return render_template("home.html", programs=member_contacts())
 
     return app

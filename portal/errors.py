@@ -39,8 +39,27 @@ PAGES = {
 }
 
 
+def member_contacts() -> list:
+    """The programs' contact lines for a member page; none when the store cannot say (an
+    error page must render even then)."""
+    from portal.i18n import is_public
+    from portal.models import Program
+
+    if not is_public(request.path) and request.path != "/":
+        return []
+    try:
+        return list(
+            Program.objects(active=True).only("slug", "name", "contact_lines").order_by("name")
+        )
+    except Exception:  # the store is what failed: the page still answers, without the lines
+        log.warning("error page: the programs' contact lines could not be read")
+        return []
+
+
 def page(status: int, title, message):
-    return render_template("error.html", title=title, message=message), status
+    return render_template(
+        "error.html", title=title, message=message, programs=member_contacts()
+    ), status
 
 
 def init_app(app: Flask) -> None:

@@ -181,3 +181,10 @@ def test_an_administrator_takes_a_revision_through_the_screens(sign_in, programs
     token = csrf_token(manager.get("/admin/intake/ct-dental/").text)  # their own session's
     theirs = {"program": "md-hmo", "csrf_token": token, "title": "x", "text": "y"}
     assert manager.post("/admin/procedures/draft", data=theirs).status_code == 403
+
+
+def test_the_home_and_error_pages_give_the_numbers_too(client, programs):
+    assert CT_LINE in client.get("/").text
+    missing = client.get("/complaint/nowhere")
+    assert missing.status_code == 404 and CT_LINE in missing.text
+    assert CT_LINE not in client.get("/admin/nowhere").text  # staff pages do not
