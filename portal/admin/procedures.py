@@ -47,36 +47,24 @@ class ProcedureView(SecureView):
             may_edit=can(current_user, "program.edit"),
         )
 
-    def _back(self, program: Program):
-        return redirect(url_for(".index", program=program.slug))
-
     def _may_edit(self) -> None:
         if not can(current_user, "program.edit"):
             forbidden("only an administrator changes a program's procedure")
 
-    @expose("/draft", methods=["POST"])
-    def draft(self):
+    def _step(self, program: Program, action: str, step, said) -> object:
+        """Do one step of a version's life as the signed-in administrator; say what became of
+        it, or why not, and go back to the program's page."""
         self._may_edit()
-        program = self._program()
-        form = request.form
         try:
-            version = procedures.write_draft(
-                program,
-                title=form.get("title", ""),
-                text=form.get("text", ""),
-                title_es=form.get("title_es"),
-                text_es=form.get("text_es"),
-                by=current_user._get_current_object(),
-                now=utcnow(),
-            )
+            version = step(by=current_user._get_current_object(), now=utcnow())
         except procedures.ProcedureError as exc:
             flash(str(exc), "error")
-            return self._back(program)
-        audited("procedure drafted", f"{program.slug} v{version.number}")
-        flash(f"Draft of version {version.number} saved.", "success")
-        return self._back(program)
+        else:
+            audited(action, f"{program.slug} v{version.number}")
+            flash(said(version), "success")
+        return redirect(url_for(".index", program=program.slug))
 
-    def _version(self, program: Program, status: str) -> ProcedureVersion:
+    def _version(self, program: Program) -> ProcedureVersion:
         number = request.form.get("number", "")
         version = ProcedureVersion.objects(
             program=program, number=int(number) if number.isdigit() else 0
@@ -85,42 +73,52 @@ class ProcedureView(SecureView):
             abort(404)
         return version
 
+    @expose("/draft", methods=["POST"])
+    def draft(self):
+        self._may_edit()
+        program, form = self._program(), request.form
+        return self._step(
+            program,
+            "procedure drafted",
+            lambda **who: procedures.write_draft(
+                program,
+                title=form.get("title", ""),
+                text=form.get("text", ""),
+                title_es=form.get("title_es"),
+                text_es=form.get("text_es"),
+                **who,
+            ),
+            lambda v: f"Draft of version {v.number} saved.",
+        )
+
     @expose("/approve", methods=["POST"])
     def approve(self):
         self._may_edit()
         program = self._program()
-        version = self._version(program, "draft")
+        version = self._version(program)
         text = (request.form.get("approved_on") or "").strip()
         try:
             approved_on = date.fromisoformat(text)
         except ValueError:
             flash(f"Approved on: {text!r} is not a date (YYYY-MM-DD).", "error")
-            return self._back(program)
-        try:
-            procedures.record_approval(
-                version,
-                approved_on=approved_on,
-                note=request.form.get("note"),
-                by=current_user._get_current_object(),
-                now=utcnow(),
-            )
-        except procedures.ProcedureError as exc:
-            flash(str(exc), "error")
-            return self._back(program)
-        audited("procedure approval recorded", f"{program.slug} v{version.number}")
-        flash(f"Version {version.number}: the Department's approval is recorded.", "success")
-        return self._back(program)
+            return redirect(url_for(".index", program=program.slug))
+        return self._step(
+            program,
+            "procedure approval recorded",
+            lambda **who: procedures.record_approval(
+                version, approved_on=approved_on, note=request.form.get("note"), **who
+            ),
+            lambda v: f"Version {v.number}: the Department's approval is recorded.",
+        )
 
     @expose("/publish", methods=["POST"])
     def publish(self):
         self._may_edit()
         program = self._program()
-        version = self._version(program, "approved")
-        try:
-            procedures.publish(version, by=current_user._get_current_object(), now=utcnow())
-        except procedures.ProcedureError as exc:
-            flash(str(exc), "error")
-            return self._back(program)
-        audited("procedure published", f"{program.slug} v{version.number}")
-        flash(f"Version {version.number} is published; members see it now.", "success")
-        return self._back(program)
+        version = self._version(program)
+        return self._step(
+            program,
+            "procedure published",
+            lambda **who: procedures.publish(version, **who),
+            lambda v: f"Version {v.number} is published; members see it now.",
+        )
