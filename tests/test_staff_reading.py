@@ -2,7 +2,7 @@
 every action's form, and Colorado's training checklist."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -72,7 +72,7 @@ def test_managers_keep_colorados_training_checklist(sign_in, programs, staff, cl
             co,
             staff["csr"],
             "Complaint definitions",
-            datetime(2026, 12, 1).date(),
+            clock.now().date() + timedelta(days=1),
             by=staff["manager"],
             now=clock.now(),
         )
