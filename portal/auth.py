@@ -46,13 +46,27 @@ def safe_next(target: str | None) -> str:
     return target if target and is_local(target, host="") else "/admin/"
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def _find(user_id: str | None) -> User | None:
     try:
         oid = ObjectId(user_id)
     except (InvalidId, TypeError):
         return None
     return User.objects(pk=oid, active=True).first()
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The signed-in user, if this session began in the account's current epoch: a session
+    ended on the server (sign-out, new password, ...) loads no one, whatever its cookie."""
+    user = _find(user_id)
+    if user is None or session.get("epoch", 0) != user.session_epoch:
+        return None
+    return user
+
+
+def _renew(user: User) -> None:
+    """Keep this session after ending the account's others (a password or factor change)."""
+    session["epoch"] = user.session_epoch
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -92,6 +106,7 @@ def _sign_in(user: User, now, *, second_factor: bool) -> None:
     login_user(user)
     session.permanent = True
     session["login_at"] = session["seen_at"] = now.timestamp()
+    session["epoch"] = user.session_epoch
     audit.record(
         "login", now, actor=user, ip=request.remote_addr, detail={"second_factor": second_factor}
     )
@@ -109,7 +124,7 @@ def code():
     """Second step of signing in: the code from the authenticator app."""
     now = utcnow()
     pending, started = session.get("pending_user"), session.get("pending_at", 0)
-    user = load_user(pending) if pending else None
+    user = _find(pending) if pending else None
     if user is None or now.timestamp() - started > PENDING_SECONDS:
         session.clear()
         flash("Please sign in again.", "error")
@@ -144,6 +159,7 @@ def two_factor():
             form.code.errors.append(str(exc))
         else:
             session.pop("enrol_secret", None)
+            _renew(user)
             flash(
                 "The second factor is on. You will be asked for a code at each sign-in.", "success"
             )
@@ -199,14 +215,18 @@ def change_password():
         except users.AccountError as exc:
             form.new.errors.append(str(exc))
         else:
-            flash("Your password is changed.", "success")
+            _renew(current_user._get_current_object())
+            flash("Your password is changed; any other session of yours has ended.", "success")
             return redirect(url_for("admin.index"))
     return render_template("auth/password.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out: every session of the account ends, here and wherever else."""
+    if current_user.is_authenticated:
+        users.end_sessions(current_user._get_current_object())
+        audit.record("logout", utcnow(), actor=current_user._get_current_object())
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -222,15 +242,23 @@ def init_app(app: Flask) -> None:
                 session.clear()
                 flash(reason, "error")
                 return redirect(url_for("auth.login", next=request.path))
+            # A new administrator sets a password, then a second factor: each page stays
+            # reachable while the other is owed (they sent each other back and forth).
             if current_user.must_change_password and request.endpoint not in (
                 "auth.change_password",
+                "auth.two_factor",
                 "auth.logout",
             ):
                 return redirect(url_for("auth.change_password"))
             if (
                 twofactor.required(current_user, _admin_totp_required())
                 and not current_user.totp_enabled
-                and request.endpoint not in ("auth.two_factor", "auth.logout")
+                and request.endpoint
+                not in (
+                    "auth.two_factor",
+                    "auth.change_password",
+                    "auth.logout",
+                )
             ):
                 return redirect(url_for("auth.two_factor"))
         return None

@@ -37,7 +37,7 @@ def test_an_account_made_on_the_command_line_must_change_its_password(client, po
     differ = _change(session, temporary, "a long unusual phrase 7", "other one 77")
     assert "The two new passwords differ." in differ.text
     done = _change(session, temporary, "a long unusual phrase 7")
-    assert "Your password is changed." in done.text
+    assert "Your password is changed; any other session of yours has ended." in done.text
     assert session.get("/admin/grievance/").status_code == 200
     assert not User.objects.get(email="new.csr@plan.example").must_change_password
     assert AuditEvent.objects(action="password changed").count() == 1

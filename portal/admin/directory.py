@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash
+from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter
 from flask_admin.form.fields import JSONField
 from flask_login import current_user
@@ -178,6 +179,15 @@ class UserView(SecureModelView):
             "success",
         )
         return user
+
+    @action(
+        "sign_out",
+        "Sign out everywhere",
+        "End every session of the selected accounts now?",
+    )
+    def action_sign_out(self, ids):
+        ended = users.sign_out_everywhere(ids, by=current_user._get_current_object(), now=utcnow())
+        flash(f"Every session of {ended} account(s) has ended.", "success")
 
     def update_model(self, form, model):
         try:

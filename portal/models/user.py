@@ -34,6 +34,10 @@ class User(me.Document):
     team = me.StringField(max_length=80)
     manager = me.ReferenceField("self")
     programs = me.ListField(me.ReferenceField("Program"))
+    # Sessions are revocable on the server: each carries the epoch it began in, and signing
+    # out, a new password or second factor, deactivation or "sign out everywhere" moves it
+    # on, which ends every session of the account at once.
+    session_epoch = me.IntField(default=0)
 
     meta = {"collection": "users", "indexes": ["email", "roles"]}
 

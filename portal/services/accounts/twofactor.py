@@ -11,7 +11,7 @@ import qrcode
 import qrcode.image.svg
 
 from portal.models import User
-from portal.services.accounts import audit
+from portal.services.accounts import audit, users
 from portal.services.accounts.users import AccountError
 
 ISSUER = "Grievance portal"
@@ -62,4 +62,5 @@ def enrol(user: User, secret: str, code: str, now: datetime) -> None:
     user.totp_secret = secret
     user.totp_enabled = True
     user.save()
+    users.end_sessions(user)  # a password-only session elsewhere ends; the caller renews its own
     audit.record("second factor on", now, actor=user, target=f"user:{user.pk}")

@@ -118,12 +118,15 @@ def update(
     _check_account(name, roles)
     if manager is not None and manager.pk == user.pk:
         raise AccountError("A person cannot be their own manager.")
+    deactivated = user.active and not active
     user.email, user.name = email.strip().lower(), name.strip()
     user.roles, user.team, user.manager, user.active = roles, team or None, manager, active
     try:
         user.save()
     except NotUniqueError:
         raise AccountError(f"An account for {email} exists already.") from None
+    if deactivated:
+        end_sessions(user)
     audit.record(
         "user changed",
         now,
@@ -131,6 +134,24 @@ def update(
         target=f"user:{user.pk}",
         detail={"roles": list(roles), "active": active},
     )
+
+
+def end_sessions(user: User) -> int:
+    """End every session of this account, wherever it is: the epoch moves on (atomically),
+    and a session from an earlier epoch no longer loads its user. Returns the new epoch."""
+    updated = User.objects(pk=user.pk).modify(new=True, inc__session_epoch=1)
+    user.session_epoch = updated.session_epoch
+    return updated.session_epoch
+
+
+def sign_out_everywhere(ids, *, by: User, now: datetime) -> int:
+    """An administrator ends every session of these accounts (a lost laptop, a departure);
+    returns how many accounts."""
+    chosen = list(User.objects(pk__in=[str(i) for i in ids if len(str(i)) == 24]))
+    for user in chosen:
+        end_sessions(user)
+        audit.record("signed out everywhere", now, actor=by, target=f"user:{user.pk}")
+    return len(chosen)
 
 
 def issue_temporary_password(user: User) -> str:
@@ -150,4 +171,5 @@ def change_password(user: User, current: str, new: str, now: datetime) -> None:
     user.set_password(new)
     user.must_change_password = False
     user.save()
+    end_sessions(user)  # every other session of the account ends; the caller renews its own
     audit.record("password changed", now, actor=user, target=f"user:{user.pk}")

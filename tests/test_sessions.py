@@ -1,0 +1,158 @@
+"""Issue 18, sessions: revocable on the server. Each finding as it was seen, over HTTP against
+the running app: a cookie copied before sign-out, a second session after a password change
+or after the second factor was turned on, a deactivated account, an administrator's "sign out
+everywhere"; and a new administrator who could never finish signing in."""
+
+import re
+
+import pyotp
+import requests
+
+from portal.models import AuditEvent, User
+from tests.conftest import PASSWORD
+from tests.helpers import csrf_token, live_login, login
+
+
+def _opens_records(base: str, cookies) -> bool:
+    answer = requests.get(
+        f"{base}/admin/grievance/", cookies=cookies, allow_redirects=False, timeout=10
+    )
+    return answer.status_code == 200
+
+
+def _copy(session: requests.Session) -> dict:
+    return {c.name: c.value for c in session.cookies}
+
+
+def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(live_server, staff):
+    session = live_login(live_server, "csr@staff.test", PASSWORD)
+    copied = _copy(session)
+    assert _opens_records(live_server, copied)
+    page = session.get(f"{live_server}/admin/")
+    session.post(f"{live_server}/logout", data={"csrf_token": csrf_token(page.text)})
+    assert not _opens_records(live_server, copied)
+
+
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(live_server, staff):
+    first = live_login(live_server, "csr@staff.test", PASSWORD)
+    second = live_login(live_server, "csr@staff.test", PASSWORD)
+    page = first.get(f"{live_server}/account/password")
+    changed = first.post(
+        f"{live_server}/account/password",
+        data={
+            "current": PASSWORD,
+            "new": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert "any other session of yours has ended" in changed.text
+    assert _opens_records(live_server, _copy(first))  # the one that changed it stays
+    assert not _opens_records(live_server, _copy(second))
+
+
+def test_turning_on_the_second_factor_ends_password_only_sessions(app, staff, clock):
+    # Through the test client: the code is counted on the app's own clock, which the live
+    # server (a process of its own) does not share with the test.
+    first, other = app.test_client(), app.test_client()
+    for client in (first, other):
+        login(client, "csr@staff.test", PASSWORD)
+    page = first.get("/account/two-factor")
+    secret = re.search(r"<code>([A-Z2-7]{32})</code>", page.text).group(1)
+    turned = first.post(
+        "/account/two-factor",
+        data={"code": pyotp.TOTP(secret).at(clock.now()), "csrf_token": csrf_token(page.text)},
+        follow_redirects=True,
+    )
+    assert "The second factor is on" in turned.text
+    assert first.get("/admin/grievance/").status_code == 200
+    assert other.get("/admin/grievance/").status_code == 302  # back to sign in
+
+
+def test_deactivation_and_sign_out_everywhere_end_every_session(live_server, staff, sign_in):
+    csr = live_login(live_server, "csr@staff.test", PASSWORD)
+    dhcs = live_login(live_server, "dhcs@staff.test", PASSWORD)
+    admin = sign_in("admin")
+    page = admin.get("/admin/user/")
+    ended = admin.post(
+        "/admin/user/action/",
+        data={
+            "action": "sign_out",
+            "rowid": [str(staff["csr"].pk)],
+            "csrf_token": csrf_token(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert "Every session of 1 account(s) has ended." in ended.text
+    assert not _opens_records(live_server, _copy(csr))
+    assert _opens_records(live_server, _copy(dhcs))  # only the chosen account
+    assert AuditEvent.objects(action="signed out everywhere").count() == 1
+    from portal.clock import utcnow
+    from portal.services.accounts import users
+
+    dhcs_user = User.objects.get(email="dhcs@staff.test")
+    users.update(
+        dhcs_user,
+        by=staff["admin"],
+        now=utcnow(),
+        email=dhcs_user.email,
+        name=dhcs_user.name,
+        roles=dhcs_user.roles,
+        team=None,
+        manager=None,
+        active=False,
+    )
+    assert not _opens_records(live_server, _copy(dhcs))
+
+
+def test_a_new_administrator_sets_a_password_then_a_second_factor(app, sign_in, clock):
+    admin = sign_in("admin")
+    page = admin.get("/admin/user/new/")
+    created = admin.post(
+        "/admin/user/new/",
+        data={
+            "email": "newadmin@plan.example",
+            "name": "New Admin",
+            "roles": ["admin"],
+            "active": "y",
+            "csrf_token": csrf_token(page.text),
+        },
+        follow_redirects=True,
+    )
+    temporary = re.search(r"One-time password for newadmin@plan.example: (\S+) ", created.text)
+    client = app.test_client()
+    page = client.get("/login")
+    signed = client.post(
+        "/login",
+        data={
+            "email": "newadmin@plan.example",
+            "password": temporary.group(1),
+            "csrf_token": csrf_token(page.text),
+        },
+        follow_redirects=True,
+    )
+    # The password first (it used to bounce to the second factor and back, forever).
+    assert "Change your password" in signed.text
+    form = client.get("/account/password")
+    assert form.status_code == 200
+    changed = client.post(
+        "/account/password",
+        data={
+            "current": temporary.group(1),
+            "new": "the new admin passphrase",
+            "confirm": "the new admin passphrase",
+            "csrf_token": csrf_token(form.text),
+        },
+        follow_redirects=True,
+    )
+    assert changed.status_code == 200
+    enrol = client.get("/admin/", follow_redirects=True)
+    assert "/account/two-factor" in enrol.request.path
+    secret = re.search(r"<code>([A-Z2-7]{32})</code>", enrol.text).group(1)
+    done = client.post(
+        "/account/two-factor",
+        data={"code": pyotp.TOTP(secret).at(clock.now()), "csrf_token": csrf_token(enrol.text)},
+        follow_redirects=True,
+    )
+    assert "The second factor is on" in done.text
+    assert client.get("/admin/grievance/").status_code == 200
