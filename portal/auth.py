@@ -144,21 +144,35 @@ def code():
     return render_template("auth/code.html", form=form)
 
 
+class ReEnrolForm(CodeForm):
+    """Changing the authenticator asks for what only the account's owner has."""
+
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=64)])
+    current_code = StringField(
+        "A code from your current authenticator app",
+        validators=[DataRequired("Type a code from the current app."), Length(max=10)],
+    )
+
+
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def two_factor():
     """Turn on the second factor: scan the code, type one code back."""
     user = current_user._get_current_object()
-    secret = session.get("enrol_secret") or twofactor.new_secret()
-    session["enrol_secret"] = secret
-    form = CodeForm()
+    secret = twofactor.pending_secret(user)
+    form = ReEnrolForm() if user.totp_enabled else CodeForm()
     if form.validate_on_submit():
         try:
-            twofactor.enrol(user, secret, form.code.data, utcnow())
+            twofactor.enrol(
+                user,
+                form.code.data,
+                utcnow(),
+                password=getattr(form, "password", None) and form.password.data,
+                current_code=getattr(form, "current_code", None) and form.current_code.data,
+            )
         except users.AccountError as exc:
             form.code.errors.append(str(exc))
         else:
-            session.pop("enrol_secret", None)
             _renew(user)
             flash(
                 "The second factor is on. You will be asked for a code at each sign-in.", "success"

@@ -156,3 +156,50 @@ def test_a_new_administrator_sets_a_password_then_a_second_factor(app, sign_in, 
     )
     assert "The second factor is on" in done.text
     assert client.get("/admin/grievance/").status_code == 200
+
+
+def _session_data(app, client) -> dict:
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def test_re_enrolment_needs_the_password_and_a_current_code(app, staff, clock):
+    client = app.test_client()
+    login(client, "csr@staff.test", PASSWORD)
+    page = client.get("/account/two-factor")
+    secret = re.search(r"<code>([A-Z2-7]{32})</code>", page.text).group(1)
+    # The key being enrolled is kept with the account, not in the (signed, readable) cookie.
+    assert secret not in str(_session_data(app, client))
+    client.post(
+        "/account/two-factor",
+        data={"code": pyotp.TOTP(secret).at(clock.now()), "csrf_token": csrf_token(page.text)},
+    )
+    assert User.objects.get(email="csr@staff.test").totp_secret == secret
+    # A signed-in session alone cannot move the factor to another app.
+    clock.move(seconds=30)
+    page = client.get("/account/two-factor")
+    assert "confirm it is you" in page.text
+    new_secret = re.search(r"<code>([A-Z2-7]{32})</code>", page.text).group(1)
+    refused = client.post(
+        "/account/two-factor",
+        data={
+            "code": pyotp.TOTP(new_secret).at(clock.now()),
+            "password": "not the password",
+            "current_code": pyotp.TOTP(secret).at(clock.now()),
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert "Your password is not right." in refused.text
+    assert User.objects.get(email="csr@staff.test").totp_secret == secret
+    moved = client.post(
+        "/account/two-factor",
+        data={
+            "code": pyotp.TOTP(new_secret).at(clock.now()),
+            "password": PASSWORD,
+            "current_code": pyotp.TOTP(secret).at(clock.now()),
+            "csrf_token": csrf_token(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert "The second factor is on" in moved.text
+    assert User.objects.get(email="csr@staff.test").totp_secret == new_secret

@@ -47,15 +47,26 @@ def test_an_administrator_must_turn_it_on_and_then_use_it(app, staff, clock):
     form = fresh.get("/login/code").text
     bad = fresh.post("/login/code", data={"code": "123456", "csrf_token": csrf_token(form)})
     assert "That code is not right." in bad.text
+    # The code that enrolled the app is used: the next sign-in takes the next code.
+    assert bad.status_code == 200
+    clock.move(seconds=30)
     good = fresh.post(
         "/login/code",
         data={"code": _code(secret, clock), "csrf_token": csrf_token(form)},
     )
     assert good.status_code == 302
+    # Single use: the same code in a second sign-in is refused (it was accepted twice).
+    again, _answer = _password_step(app, "admin@staff.test")
+    form = again.get("/login/code").text
+    reused = again.post(
+        "/login/code", data={"code": _code(secret, clock), "csrf_token": csrf_token(form)}
+    )
+    assert reused.status_code == 200 and "That code is not right." in reused.text
+    assert again.get("/admin/").status_code == 302
     assert fresh.get("/admin/user/").status_code == 200
     login = AuditEvent.objects(action="login", actor=staff["admin"]).order_by("-at").first()
     assert login.detail == {"second_factor": True}
-    assert AuditEvent.objects(action="code failed").count() == 1
+    assert AuditEvent.objects(action="code failed").count() == 2  # the wrong one, the reused one
 
 
 def test_staff_may_turn_it_on_and_are_not_forced(app, staff, clock):

@@ -31,6 +31,10 @@ class User(me.Document):
     totp_secret = me.StringField()
     totp_enabled = me.BooleanField(default=False)
     totp_exempt = me.BooleanField(default=False)
+    # The time step of the last code accepted: a code is good once (ASVS 2.8.4).
+    totp_last_step = me.IntField()
+    # The key being enrolled, kept here rather than in the signed (readable) session cookie.
+    totp_pending_secret = me.StringField()
     team = me.StringField(max_length=80)
     manager = me.ReferenceField("self")
     programs = me.ListField(me.ReferenceField("Program"))

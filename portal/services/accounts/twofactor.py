@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyotp
 import qrcode
 import qrcode.image.svg
+from mongoengine import Q
 
 from portal.models import User
 from portal.services.accounts import audit, users
@@ -35,9 +37,32 @@ def qr_code(secret: str, email: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _valid(secret: str, code: str, now: datetime) -> bool:
+STEP = timedelta(seconds=30)
+
+
+def _step_of(secret: str, code: str, now: datetime) -> int | None:
+    """The time step whose code this is (this step, or one either side for a phone's clock
+    a little off); None when it is none of them."""
     code = (code or "").replace(" ", "")
-    return code.isdigit() and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    for moment in (now, now - STEP, now + STEP):
+        if hmac.compare_digest(totp.at(moment), code):
+            return totp.timecode(moment)
+    return None
+
+
+def _use(user: User, step: int) -> bool:
+    """Take the code's step for this account, once: True the first time, False for a code
+    already used (here or in another sign-in at the same moment)."""
+    taken = User.objects(Q(pk=user.pk) & (Q(totp_last_step=None) | Q(totp_last_step__lt=step)))
+    return taken.modify(set__totp_last_step=step) is not None
+
+
+def _valid(user: User, secret: str, code: str, now: datetime) -> bool:
+    step = _step_of(secret, code, now)
+    return step is not None and _use(user, step)
 
 
 def throttled(user: User, now: datetime) -> bool:
@@ -48,19 +73,49 @@ def check(user: User, code: str, now: datetime) -> bool:
     """A code at sign-in; failures are audited and, past the limit, refused outright."""
     if throttled(user, now):
         raise AccountError("Too many wrong codes for this account. Try again in an hour.")
-    if user.totp_secret and _valid(user.totp_secret, code, now):
+    if user.totp_secret and _valid(user, user.totp_secret, code, now):
         return True
     audit.record("code failed", now, actor=user)
     return False
 
 
-def enrol(user: User, secret: str, code: str, now: datetime) -> None:
-    if not _valid(secret, code, now):
+def pending_secret(user: User) -> str:
+    """The key this account is enrolling: made once and kept with the account until the
+    enrolment succeeds, so that it never travels in the session cookie."""
+    if not user.totp_pending_secret:
+        secret = new_secret()
+        User.objects(pk=user.pk, totp_pending_secret=None).update_one(
+            set__totp_pending_secret=secret
+        )
+        user.reload("totp_pending_secret")
+    return user.totp_pending_secret
+
+
+def enrol(
+    user: User,
+    code: str,
+    now: datetime,
+    *,
+    password: str | None = None,
+    current_code: str | None = None,
+) -> None:
+    """Turn on the second factor with the pending key and a code from it. An account that
+    has one already changes it only with its password and a code from the current one."""
+    if user.totp_enabled:
+        if not user.check_password(password or ""):
+            raise AccountError("Your password is not right.")
+        if not check(user, current_code or "", now):
+            raise AccountError("The code from your current authenticator is not right.")
+    secret = pending_secret(user)
+    step = _step_of(secret, code, now)
+    if step is None:
         raise AccountError(
             "That code does not match. Check the time on your phone and try the newest code."
         )
     user.totp_secret = secret
     user.totp_enabled = True
+    user.totp_pending_secret = None
+    user.totp_last_step = step  # the code that enrolled it is used
     user.save()
     users.end_sessions(user)  # a password-only session elsewhere ends; the caller renews its own
     audit.record("second factor on", now, actor=user, target=f"user:{user.pk}")
