@@ -62,7 +62,23 @@ def page(status: int, title, message):
     ), status
 
 
+FORMS_ONLY = (
+    415,
+    _l("Please use the form"),
+    _l("This page takes what you type into its form, and nothing else."),
+)
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def forms_only():
+        """The pages take HTML forms. A JSON body would reach the forms as objects and lists
+        where they expect text (seen: a 500 on /login and /complaint/status), so it is
+        answered plainly before any form reads it."""
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json:
+            return page(*FORMS_ONLY)
+        return None
+
     for error, (status, title, message) in PAGES.items():
 
         def handler(_error, status=status, title=title, message=message):

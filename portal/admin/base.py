@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bson import ObjectId
 from flask import abort, redirect, render_template, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.mongoengine import ModelView
+from flask_admin.contrib.mongoengine.form import CustomModelConverter, ModelSelectField
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms.validators import ValidationError
 
 from portal.access import can
 from portal.clock import utcnow
@@ -74,6 +77,35 @@ class SecureView(BaseView):
         return _deny()
 
 
+class _ReferenceSelect(ModelSelectField):
+    """Flask-Admin's picker for a reference, refusing with a message a value that is no id
+    ('' or 'zzz' raised inside mongoengine: a 500 on the Users form). Empty is no choice."""
+
+    def process_formdata(self, valuelist):
+        self._not_an_id = False
+        value = valuelist[0] if valuelist else None
+        if value == "":
+            valuelist = ["__None"]
+        elif value not in (None, "__None") and not ObjectId.is_valid(value):
+            self._not_an_id = True
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if getattr(self, "_not_an_id", False):
+            raise ValidationError("Not a valid choice: choose one from the list.")
+        super().pre_validate(form)
+
+
+class _Converter(CustomModelConverter):
+    def conv_Reference(self, model, field, kwargs):  # noqa: N802 - Flask-Admin's name
+        if getattr(self.view, "_form_ajax_refs", {}).get(field.name):
+            return super().conv_Reference(model, field, kwargs)
+        kwargs["allow_blank"] = not field.required
+        return _ReferenceSelect(model=field.document_type, **kwargs)
+
+
 class SecureModelView(ModelView):
     """Closed by default: a view names the permission it needs to be seen and to change data."""
 
@@ -83,6 +115,7 @@ class SecureModelView(ModelView):
     can_create = False
     can_export = False
     can_view_details = True
+    model_form_converter = _Converter
     page_size = 50
     named_filter_urls = True  # readable links, e.g. ?flt0_overdue_equals=1
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _utc}
