@@ -76,16 +76,19 @@ def login():
     if form.validate_on_submit():
         now = utcnow()
         email = form.email.data.strip().lower()
-        if audit.login_throttled(email, now):
+        if audit.login_throttled(email, now, request.remote_addr):
             audit.record("login throttled", now, actor_email=email, ip=request.remote_addr)
             flash(
-                "Too many failed sign-ins for this account. Try again in an hour, or ask "
+                "Too many failed sign-ins for this account or from this address. Try again "
+                "in an hour, or ask "
                 "an administrator.",
                 "error",
             )
             return render_template("auth/login.html", form=form), 429
         user = User.objects(email=email, active=True).first()
-        if user is not None and user.check_password(form.password.data):
+        if user is None:
+            User.spend_a_check(form.password.data)  # no answer by its speed
+        elif user.check_password(form.password.data):
             target = safe_next(request.args.get("next"))
             if user.totp_enabled:
                 # The password is right; the session is not signed in until the code is.

@@ -203,3 +203,57 @@ def test_re_enrolment_needs_the_password_and_a_current_code(app, staff, clock):
     )
     assert "The second factor is on" in moved.text
     assert User.objects.get(email="csr@staff.test").totp_secret == new_secret
+
+
+def _attempt(client, email, password, address):
+    page = client.get("/login", environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_one_address_trying_many_accounts_is_stopped(app, staff):
+    from portal.services.accounts.audit import FAILED_LOGIN_PER_ADDRESS
+
+    client = app.test_client()
+    answers = [
+        _attempt(client, f"nobody{n}@plan.example", "wrong", "198.51.100.20").status_code
+        for n in range(FAILED_LOGIN_PER_ADDRESS + 1)
+    ]
+    assert answers[:FAILED_LOGIN_PER_ADDRESS] == [200] * FAILED_LOGIN_PER_ADDRESS
+    assert answers[-1] == 429
+    # The right password from that address waits too; from another it signs in.
+    assert _attempt(client, "csr@staff.test", PASSWORD, "198.51.100.20").status_code == 429
+    other = app.test_client()
+    assert _attempt(other, "csr@staff.test", PASSWORD, "198.51.100.21").status_code == 302
+
+
+def test_the_answer_time_does_not_tell_which_accounts_exist(app, staff, monkeypatch):
+    """With the production hasher (argon2id's defaults, not the test run's cheap profile):
+    a wrong password for a real account and any password for no account cost the same."""
+    import statistics
+    import time
+
+    from argon2 import PasswordHasher
+
+    import portal.models.user as user_module
+
+    monkeypatch.setattr(user_module, "_hasher", PasswordHasher())
+    staff["csr"].set_password(PASSWORD)
+    staff["csr"].save()
+    client = app.test_client()
+
+    def median_ms(email: str) -> float:
+        times = []
+        for n in range(5):
+            started = time.perf_counter()
+            _attempt(client, email, f"wrong {n}", f"203.0.113.{n}")
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+
+    median_ms("csr@staff.test")  # warm up
+    known, unknown = median_ms("csr@staff.test"), median_ms("nobody@plan.example")
+    print(f"sign-in answer: existing account {known:.0f} ms, no account {unknown:.0f} ms")
+    assert unknown > known * 0.6, (known, unknown)  # it was 9 ms against 318 ms

@@ -18,5 +18,10 @@ class AuditEvent(me.Document):
 
     meta = {
         "collection": "audit_events",
-        "indexes": ["-at", ("action", "actor_email", "at"), ("actor", "at")],
+        "indexes": [
+            "-at",
+            ("action", "actor_email", "at"),
+            ("action", "ip", "at"),  # the per-address sign-in throttle
+            ("actor", "at"),
+        ],
     }

@@ -9,6 +9,7 @@ from portal.models import AuditEvent, User
 
 # ASVS: at most 100 failed sign-ins per account per hour.
 FAILED_LOGIN_LIMIT = 100
+FAILED_LOGIN_PER_ADDRESS = 50  # per address per hour, whatever the accounts
 
 
 def record(
@@ -39,6 +40,9 @@ def too_many(action: str, now: datetime, limit: int, **match) -> bool:
     return recent.count() >= limit
 
 
-def login_throttled(email: str, now: datetime) -> bool:
-    """True when this account has had too many failed sign-ins in the last hour."""
-    return too_many("login failed", now, FAILED_LOGIN_LIMIT, actor_email=email)
+def login_throttled(email: str, now: datetime, ip: str | None = None) -> bool:
+    """True when this account, or this address, has had too many failed sign-ins in the last
+    hour: one address trying many accounts is stopped as one account tried many times is."""
+    return too_many("login failed", now, FAILED_LOGIN_LIMIT, actor_email=email) or (
+        ip is not None and too_many("login failed", now, FAILED_LOGIN_PER_ADDRESS, ip=ip)
+    )
