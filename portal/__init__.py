@@ -16,7 +16,9 @@ csrf = CSRFProtect()
 def create_app(test_config: dict | None = None) -> Flask:
     test_config = test_config or {}
     instance = Path(test_config.get("INSTANCE_PATH") or config.default_instance_path())
-    instance.mkdir(parents=True, exist_ok=True)
+    from portal.instance import secure
+
+    secure(instance)  # 0700, files 0600: it holds member data and secrets
     app = Flask(__name__, instance_path=str(instance))
     app.config.from_mapping(config.from_environment(instance))
     app.config.update(test_config)

@@ -292,6 +292,15 @@ def doctor_command() -> None:
         ),
         ("mail", rt.transport.describe(), rt.transport.check),
     ]
+    from portal.instance import loose
+
+    def private():
+        readable = loose(Path(app.instance_path))
+        if readable:
+            shown = "; ".join(readable[:5]) + (" ..." if len(readable) > 5 else "")
+            raise PermissionError(f"readable by other local users: {shown}")
+
+    checks.append(("files", f"instance folder {app.instance_path} (0700, files 0600)", private))
     failed = False
     for label, description, check in checks:
         try:

@@ -134,8 +134,26 @@ def test_doctor_reports_each_part(app, portal_cli, monkeypatch):
     result = portal_cli("doctor")
     assert result.exit_code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["store", "queue", "mail"]
+    assert [line.split()[0] for line in lines] == ["store", "queue", "mail", "files"]
     assert all(line.endswith(": ok") for line in lines)
+    # An instance folder others can read (as main made it: 0755, files 0644) is reported...
+    from pathlib import Path
+
+    instance = Path(app.instance_path)
+    loose = instance / "older-file"
+    loose.write_text("x")
+    loose.chmod(0o644)
+    instance.chmod(0o755)
+    reported = portal_cli("doctor")
+    assert reported.exit_code == 1 and "readable by other local users" in reported.stdout
+    # ...and tightened by the next start of the app (0700, files 0600).
+    from portal.instance import secure
+
+    assert str(loose) in secure(instance)
+    assert oct(instance.stat().st_mode & 0o777) == "0o700"
+    assert oct(loose.stat().st_mode & 0o777) == "0o600"
+    loose.unlink()
+    assert portal_cli("doctor").exit_code == 0
     # As started with SMTP_URL=smtp://127.0.0.1:1, where nothing listens.
     nowhere = mail.transport_for("smtp://127.0.0.1:1", None)
     monkeypatch.setattr(app.extensions["portal"], "transport", nowhere)
