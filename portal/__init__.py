@@ -36,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.admin import init_admin
 
     store.connect(app.config["MONGODB_URI"], instance / "data")
+    from portal.services.grievances import history
+
+    history.use_key(app.config["HISTORY_KEY"])
     runtime.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)

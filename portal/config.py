@@ -11,11 +11,12 @@ def default_instance_path() -> Path:
     return Path(os.environ.get("PORTAL_INSTANCE_PATH") or "instance").absolute()
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Use SECRET_KEY, else a random key kept in the instance so all processes share it."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = instance_path / "secret_key"
+def _secret_key(instance_path: Path, name: str = "SECRET_KEY") -> str:
+    """Use the variable `name`, else a random key kept in the instance so all processes
+    share it."""
+    if os.environ.get(name):
+        return os.environ[name]
+    path = instance_path / name.lower()
     if not path.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -33,7 +34,16 @@ def _whole(name: str, default: str) -> int:
 
 # What every instance of a production deployment must share: its own key and files would
 # split sessions, records and queues between machines.
-PRODUCTION_NEEDS = ("SECRET_KEY", "MONGODB_URI", "REDIS_URL", "SMTP_URL", "PUBLIC_BASE_URL")
+PRODUCTION_NEEDS = (
+    "SECRET_KEY",
+    # Keys the records' history chains: whoever can write to the database cannot rewrite a
+    # record's past and recompute the hashes without it.
+    "HISTORY_KEY",
+    "MONGODB_URI",
+    "REDIS_URL",
+    "SMTP_URL",
+    "PUBLIC_BASE_URL",
+)
 
 
 def _check_production() -> None:
@@ -53,6 +63,7 @@ def from_environment(instance_path: Path) -> dict:
         _check_production()
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        "HISTORY_KEY": _secret_key(instance_path, "HISTORY_KEY"),
         "MONGODB_URI": env("MONGODB_URI") or None,
         "REDIS_URL": env("REDIS_URL") or None,
         "SMTP_URL": env("SMTP_URL") or None,

@@ -123,7 +123,10 @@ def test_bad_deployment_settings_get_one_line_answers(app, portal_env, portal_cl
     bare = {k: v for k, v in portal_env.items() if k not in ("SECRET_KEY", "MONGODB_URI")}
     production = run_portal({**bare, "PORTAL_ENV": "production"}, "doctor")
     assert production.returncode != 0
-    assert "PORTAL_ENV=production needs SECRET_KEY, MONGODB_URI set" in production.stderr
+    # The history's key too (issue 18): the portal does not start in production without it.
+    assert "PORTAL_ENV=production needs SECRET_KEY, HISTORY_KEY, MONGODB_URI set" in (
+        production.stderr
+    )
     for result in (hops, lease, production):
         assert "Traceback" not in result.stderr
 

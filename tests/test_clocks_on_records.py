@@ -293,5 +293,36 @@ def test_history_is_chained_and_tampering_shows(programs, staff):
     escalate(grievance, by=staff["csr"], now=RECEIVED, reason="upset")
     stored = Grievance.objects.get(pk=grievance.pk)
     assert history.first_broken(stored) is None
+    assert stored.history[-1].hash.startswith(history.KEYED)  # keyed by HISTORY_KEY
     stored.history[0].detail = "through the back door"
+    assert history.first_broken(stored) == 0
+    # Whoever can write to the database but has no HISTORY_KEY cannot make the chain hold
+    # again: hashes recomputed the old way (plain SHA-256) or under another key are caught.
+    import hashlib
+    import hmac
+    import json
+
+    def rewrite(make):
+        previous = ""
+        for entry in stored.history:
+            body = json.dumps(
+                {
+                    "previous": previous,
+                    "at": history._ms(entry.at).isoformat(),
+                    "by": str(entry.by.pk) if entry.by else None,
+                    "action": entry.action,
+                    "detail": entry.detail or "",
+                    "changes": entry.changes or {},
+                },
+                sort_keys=True,
+                default=str,
+            ).encode()
+            entry.hash = make(body)
+            previous = entry.hash
+
+    rewrite(lambda body: history.KEYED + hmac.new(b"a guess", body, hashlib.sha256).hexdigest())
+    assert history.first_broken(stored) == 0
+    rewrite(lambda body: history.KEYED + hashlib.sha256(body).hexdigest())
+    assert history.first_broken(stored) == 0
+    rewrite(lambda body: hashlib.sha256(body).hexdigest())  # as entries were before the key
     assert history.first_broken(stored) == 0

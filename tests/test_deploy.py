@@ -29,6 +29,7 @@ def _example_env() -> dict[str, str]:
             name, _, value = line.partition("=")
             values[name] = value
     values["SECRET_KEY"] = "a" * 64
+    values["HISTORY_KEY"] = "b" * 64
     return values
 
 
@@ -97,6 +98,9 @@ def test_the_compose_environment_is_a_valid_production_configuration(compose, tm
     # Without the shared key every instance would make its own, and sessions would break.
     with pytest.raises(SystemExit, match="SECRET_KEY"):
         _reads({k: v for k, v in environment.items() if k != "SECRET_KEY"}, tmp_path)
+    # Nor does it start without the key of the records' history (issue 18).
+    with pytest.raises(SystemExit, match="HISTORY_KEY"):
+        _reads({k: v for k, v in environment.items() if k != "HISTORY_KEY"}, tmp_path)
 
 
 def test_every_command_in_deploy_exists(compose, app):

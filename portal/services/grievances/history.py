@@ -1,8 +1,13 @@
-"""The record's history: append-only, each entry chained to the one before by its hash."""
+"""The record's history: append-only, each entry chained to the one before by its hash. The
+hash is an HMAC under the deployment's HISTORY_KEY: without the key, whoever can write to the
+database cannot rewrite a record's past and make the chain hold again. Every entry is keyed:
+an unkeyed hash (as entries were made before the key) does not hold, or anyone could rewrite a
+record's past in the old form."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 
@@ -17,6 +22,18 @@ def _ms(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+KEYED = "k1:"  # the prefix of an HMAC-SHA256 entry hash
+_key: bytes | None = None
+
+
+def use_key(key: str) -> None:
+    """Set the key the history is chained with (the app factory does, from HISTORY_KEY)."""
+    global _key
+    if not key:
+        raise RuntimeError("HISTORY_KEY is empty: the history cannot be chained")
+    _key = key.encode()
+
+
 def _digest(previous: str, entry: HistoryEntry) -> str:
     body = {
         "previous": previous,
@@ -26,7 +43,10 @@ def _digest(previous: str, entry: HistoryEntry) -> str:
         "detail": entry.detail or "",
         "changes": entry.changes or {},
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    message = json.dumps(body, sort_keys=True, default=str).encode()
+    if _key is None:
+        raise RuntimeError("no HISTORY_KEY in use: create the app (portal.create_app) first")
+    return KEYED + hmac.new(_key, message, hashlib.sha256).hexdigest()
 
 
 def _plain(value):
@@ -77,7 +97,7 @@ def first_broken(grievance: Grievance) -> int | None:
     """The index of the first entry whose hash does not hold, or None when all do."""
     previous = ""
     for index, entry in enumerate(grievance.history):
-        if _digest(previous, entry) != entry.hash:
+        if not hmac.compare_digest(_digest(previous, entry), entry.hash or ""):
             return index
         previous = entry.hash
     return None
