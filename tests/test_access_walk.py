@@ -136,7 +136,7 @@ def _expected(role, view, name):
         return 200 if view == "grievance" and role in EXPORTERS else 403
     if name == "details_view" and view == "audit":
         return 403
-    if view == "reports" and name == "universe":
+    if view == "reports" and name in ("universe", "iowa_log"):
         return 200 if role in UNIVERSE_READERS else 403
     return 200
 

@@ -388,6 +388,14 @@ class GrievanceView(SecureModelView):
         # The details screen carries a small form for each action this user may take.
         if template == self.details_template and kwargs.get("model") is not None:
             model = kwargs["model"]
+            # A read of member data (HIPAA 164.312(b)): who opened which record, and when.
+            audit.record(
+                "record viewed",
+                utcnow(),
+                actor=current_user._get_current_object(),
+                target=model.reference,
+                ip=request.remote_addr,
+            )
             failed = g.pop("failed_action", None)
             kwargs["actions"] = [
                 (
@@ -447,4 +455,14 @@ class GrievanceView(SecureModelView):
         return count, rows
 
     def _search(self, query, search_term):
+        if search_term and search_term.strip():
+            # A search may be for a member's name or ID: that one happened is kept, never
+            # the words (they would put member data into the audit trail).
+            audit.record(
+                "records searched",
+                utcnow(),
+                actor=current_user._get_current_object(),
+                target="grievances",
+                ip=request.remote_addr,
+            )
         return grievance_service.search(query, search_term)

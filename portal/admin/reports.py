@@ -214,6 +214,9 @@ class ReportsView(SecureView):
 
     @expose("/iowa-log.xlsx")
     def iowa_log(self):
+        # Member names, phones and complaint text: the record universe's permission.
+        if not can(current_user, "report.universe"):
+            forbidden("the inquiry log holds member details: managers, directors and auditors")
         program, quarter = self._choice()
         start, end = quarter.bounds(program.timezone)
         columns, rows = records.inquiry_log(program, start, end)
