@@ -257,3 +257,27 @@ def test_the_answer_time_does_not_tell_which_accounts_exist(app, staff, monkeypa
     known, unknown = median_ms("csr@staff.test"), median_ms("nobody@plan.example")
     print(f"sign-in answer: existing account {known:.0f} ms, no account {unknown:.0f} ms")
     assert unknown > known * 0.6, (known, unknown)  # it was 9 ms against 318 ms
+
+
+def test_an_administrator_resets_another_accounts_second_factor(app, staff, sign_in):
+    csr = staff["csr"]
+    csr.update(set__totp_secret=pyotp.random_base32(), set__totp_enabled=True)
+    admin = sign_in("admin")
+    page = admin.get("/admin/user/")
+    done = admin.post(
+        "/admin/user/action/",
+        data={
+            "action": "reset_second_factor",
+            "rowid": [str(csr.pk)],
+            "csrf_token": csrf_token(page.text),
+        },
+        follow_redirects=True,
+    )
+    assert "The second factor of 1 account(s) is reset" in done.text
+    csr.reload()
+    assert not csr.totp_enabled and csr.totp_secret is None and csr.session_epoch == 1
+    (event,) = AuditEvent.objects(action="second factor reset")
+    assert event.actor == staff["admin"] and event.target == f"user:{csr.pk}"
+    # Only an administrator may.
+    manager = sign_in("manager")
+    assert manager.get("/admin/user/").status_code == 403

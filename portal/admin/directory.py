@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal.admin.base import SecureModelView, _part
 from portal.clock import utcnow
-from portal.services.accounts import users
+from portal.services.accounts import twofactor, users
 from portal.services.grievances import repeats
 
 PROVIDER_RECORDS_SHOWN = 200
@@ -188,6 +188,15 @@ class UserView(SecureModelView):
     def action_sign_out(self, ids):
         ended = users.sign_out_everywhere(ids, by=current_user._get_current_object(), now=utcnow())
         flash(f"Every session of {ended} account(s) has ended.", "success")
+
+    @action(
+        "reset_second_factor",
+        "Reset the second factor",
+        "Take the second factor off the selected accounts? They enrol again at next sign-in.",
+    )
+    def action_reset_second_factor(self, ids):
+        reset = twofactor.reset(ids, by=current_user._get_current_object(), now=utcnow())
+        flash(f"The second factor of {reset} account(s) is reset; they enrol again.", "success")
 
     def update_model(self, form, model):
         try:
