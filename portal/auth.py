@@ -117,8 +117,8 @@ def _sign_in(user: User, now, *, second_factor: bool) -> None:
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "6-digit code from your authenticator app",
-        validators=[DataRequired("Type the code."), Length(max=10)],
+        "6-digit code from your authenticator app (or a recovery code)",
+        validators=[DataRequired("Type the code."), Length(max=20)],
     )
 
 
@@ -166,7 +166,7 @@ def two_factor():
     form = ReEnrolForm() if user.totp_enabled else CodeForm()
     if form.validate_on_submit():
         try:
-            twofactor.enrol(
+            recovery = twofactor.enrol(
                 user,
                 form.code.data,
                 utcnow(),
@@ -180,7 +180,8 @@ def two_factor():
             flash(
                 "The second factor is on. You will be asked for a code at each sign-in.", "success"
             )
-            return redirect("/admin/")
+            # Shown in this answer only: never in the session, never again.
+            return render_template("auth/recovery.html", codes=recovery)
     return render_template(
         "auth/two_factor.html",
         form=form,

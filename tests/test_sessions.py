@@ -281,3 +281,34 @@ def test_an_administrator_resets_another_accounts_second_factor(app, staff, sign
     # Only an administrator may.
     manager = sign_in("manager")
     assert manager.get("/admin/user/").status_code == 403
+
+
+def test_recovery_codes_are_shown_once_kept_hashed_and_good_once(app, staff, clock):
+    client = app.test_client()
+    login(client, "csr@staff.test", PASSWORD)
+    page = client.get("/account/two-factor")
+    secret = re.search(r"<code>([A-Z2-7]{32})</code>", page.text).group(1)
+    shown = client.post(
+        "/account/two-factor",
+        data={"code": pyotp.TOTP(secret).at(clock.now()), "csrf_token": csrf_token(page.text)},
+    )
+    codes = re.findall(r"<code>([a-z2-7]{5}-[a-z2-7]{5})</code>", shown.text)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    stored = User.objects.get(email="csr@staff.test").recovery_codes
+    assert len(stored) == 10 and not any(c.replace("-", "") in h for c in codes for h in stored)
+    assert codes[0] not in str(_session_data(app, client))
+
+    def sign_in_with(code: str):
+        fresh = app.test_client()
+        login(fresh, "csr@staff.test", PASSWORD)
+        form = fresh.get("/login/code")
+        return fresh, fresh.post(
+            "/login/code", data={"code": code, "csrf_token": csrf_token(form.text)}
+        )
+
+    fresh, answer = sign_in_with(codes[3])
+    assert answer.status_code == 302 and fresh.get("/admin/grievance/").status_code == 200
+    assert AuditEvent.objects(action="recovery code used").count() == 1
+    _again, refused = sign_in_with(codes[3])  # good once
+    assert refused.status_code == 200 and "That code is not right." in refused.text
+    assert len(User.objects.get(email="csr@staff.test").recovery_codes) == 9

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hmac
 import io
+import re
+import secrets
 from datetime import datetime, timedelta
 
 import pyotp
@@ -75,7 +77,47 @@ def check(user: User, code: str, now: datetime) -> bool:
         raise AccountError("Too many wrong codes for this account. Try again in an hour.")
     if user.totp_secret and _valid(user, user.totp_secret, code, now):
         return True
+    if _recovered(user, code, now):
+        return True
     audit.record("code failed", now, actor=user)
+    return False
+
+
+RECOVERY_CODES = 10
+RECOVERY_SHAPE = re.compile(r"^[a-z2-7]{5}-?[a-z2-7]{5}$")
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Ten codes for a lost phone, each good once: shown to the person now, kept hashed."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    codes = [
+        "".join(secrets.choice(alphabet) for _ in range(5))
+        + "-"
+        + "".join(secrets.choice(alphabet) for _ in range(5))
+        for _ in range(RECOVERY_CODES)
+    ]
+    User.objects(pk=user.pk).update_one(
+        set__recovery_codes=[User.hash_secret(c.replace("-", "")) for c in codes]
+    )
+    return codes
+
+
+def _recovered(user: User, code: str, now: datetime) -> bool:
+    """A recovery code instead of the app's: good once (its hash leaves the account)."""
+    code = (code or "").strip().lower()
+    if not RECOVERY_SHAPE.match(code):
+        return False
+    plain = code.replace("-", "")
+    for hashed in user.recovery_codes or []:
+        if User.secret_matches(hashed, plain):
+            # Pulled atomically: two sign-ins with one code, one of them wins.
+            taken = User.objects(pk=user.pk, recovery_codes=hashed).update_one(
+                pull__recovery_codes=hashed
+            )
+            if taken:
+                left = len(user.recovery_codes) - 1
+                audit.record("recovery code used", now, actor=user, detail={"codes left": left})
+                return True
     return False
 
 
@@ -114,9 +156,10 @@ def enrol(
     *,
     password: str | None = None,
     current_code: str | None = None,
-) -> None:
-    """Turn on the second factor with the pending key and a code from it. An account that
-    has one already changes it only with its password and a code from the current one."""
+) -> list[str]:
+    """Turn on the second factor with the pending key and a code from it; returns the new
+    recovery codes, to be shown once. An account that has one already changes it only with
+    its password and a code from the current one."""
     if user.totp_enabled:
         if not user.check_password(password or ""):
             raise AccountError("Your password is not right.")
@@ -135,3 +178,4 @@ def enrol(
     user.save()
     users.end_sessions(user)  # a password-only session elsewhere ends; the caller renews its own
     audit.record("second factor on", now, actor=user, target=f"user:{user.pk}")
+    return new_recovery_codes(user)
