@@ -33,9 +33,7 @@ def _text(field) -> str | None:
 @limiter.limit(complaint_limit, methods=["POST"])
 def form(slug: str | None = None):
     """Take a complaint from a member or someone filing for them."""
-    programs = list(
-        Program.objects(active=True).only("slug", "name", "contact_lines").order_by("name")
-    )
+    programs = Program.with_contact_lines()
     fixed = next((p for p in programs if p.slug == slug), None)
     if slug is not None and fixed is None:
         abort(404)
@@ -107,7 +105,7 @@ def status():
         )
         if result is None:
             form.reference.errors.append(form.not_found_message)
-    programs = [] if result else _active_programs()
+    programs = [] if result else Program.with_contact_lines()
     return render_template("complaint/status.html", form=form, result=result, programs=programs), (
         400 if form.errors else 200
     )
@@ -137,21 +135,15 @@ def received():
     if grievance is not None:
         steps = status_service.next_steps(grievance)
         program = grievance.program
-        routes = (program.member_routes_es if language() == "es" else None) or (
-            program.member_routes
-        )
+        routes = program.routes(language())
     return render_template(
         "complaint/received.html",
         grievance=grievance,
         steps=steps,
         routes=routes,
         program=program,
-        programs=_active_programs() if program is None else [],
+        programs=Program.with_contact_lines() if program is None else [],
     )
-
-
-def _active_programs() -> list[Program]:
-    return list(Program.objects(active=True).only("slug", "name", "contact_lines").order_by("name"))
 
 
 def _blocks(text: str) -> list[tuple[str, list[str]]]:

@@ -48,9 +48,7 @@ def member_contacts() -> list:
     if not is_public(request.path) and request.path != "/":
         return []
     try:
-        return list(
-            Program.objects(active=True).only("slug", "name", "contact_lines").order_by("name")
-        )
+        return Program.with_contact_lines()
     except Exception:  # the store is what failed: the page still answers, without the lines
         log.warning("error page: the programs' contact lines could not be read")
         return []

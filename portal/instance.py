@@ -16,6 +16,8 @@ def secure(folder: Path) -> list[str]:
     older instance left readable. Returns the paths it tightened."""
     os.umask(PRIVATE_UMASK)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not folder.stat().st_mode & 0o077:
+        return []  # made private (this umask) or tightened already: nothing older to walk
     tightened = []
     for path in [folder, *folder.rglob("*")]:
         try:

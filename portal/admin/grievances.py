@@ -19,7 +19,7 @@ from mongoengine.errors import ValidationError as MongoValidationError
 
 from portal.access import can
 from portal.admin import actions
-from portal.admin.base import SecureModelView, _part, forbidden, neutralise
+from portal.admin.base import SecureModelView, _part, audited, forbidden, neutralise
 from portal.clock import utcnow
 from portal.domain.lifecycle import STATUSES
 from portal.domain.vocabulary import LISTS
@@ -389,13 +389,7 @@ class GrievanceView(SecureModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             model = kwargs["model"]
             # A read of member data (HIPAA 164.312(b)): who opened which record, and when.
-            audit.record(
-                "record viewed",
-                utcnow(),
-                actor=current_user._get_current_object(),
-                target=model.reference,
-                ip=request.remote_addr,
-            )
+            audited("record viewed", model.reference)
             failed = g.pop("failed_action", None)
             kwargs["actions"] = [
                 (
@@ -458,11 +452,5 @@ class GrievanceView(SecureModelView):
         if search_term and search_term.strip():
             # A search may be for a member's name or ID: that one happened is kept, never
             # the words (they would put member data into the audit trail).
-            audit.record(
-                "records searched",
-                utcnow(),
-                actor=current_user._get_current_object(),
-                target="grievances",
-                ip=request.remote_addr,
-            )
+            audited("records searched", "grievances")
         return grievance_service.search(query, search_term)

@@ -127,11 +127,14 @@ class Program(me.Document):
         """The contact lines as plain text, one per line, for e-mail and letters."""
         return "\n".join(line.as_text(lang) for line in self.contact_lines)
 
-    def main_line(self) -> ContactLine | None:
-        """The number a member calls first: the call centre, else the first line with one."""
-        with_phone = [line for line in self.contact_lines if line.phone]
-        centre = [line for line in with_phone if line.purpose == "call centre"]
-        return (centre or with_phone or [None])[0]
+    def routes(self, lang: str | None) -> str | None:
+        """The state's own complaint routes in the member's language (English without Spanish)."""
+        return (self.member_routes_es if lang == "es" else None) or self.member_routes
+
+    @classmethod
+    def with_contact_lines(cls) -> list[Program]:
+        """The active programs with what the member pages show of them, by name."""
+        return list(cls.objects(active=True).only("slug", "name", "contact_lines").order_by("name"))
 
     def calendar(self) -> Calendar:
         """The office calendar, built once per distinct program settings (an edit gives new

@@ -136,8 +136,8 @@ def pending_secret(user: User) -> str:
 def reset(ids, *, by: User, now: datetime) -> int:
     """An administrator takes the second factor off accounts (a lost phone): their sessions
     end, and at the next sign-in they enrol again (administrators must). Audited."""
-    chosen = list(User.objects(pk__in=[str(i) for i in ids if len(str(i)) == 24]))
-    for user in chosen:
+    accounts = users.chosen(ids)
+    for user in accounts:
         User.objects(pk=user.pk).update_one(
             set__totp_enabled=False,
             unset__totp_secret=True,
@@ -146,7 +146,7 @@ def reset(ids, *, by: User, now: datetime) -> int:
         )
         users.end_sessions(user)
         audit.record("second factor reset", now, actor=by, target=f"user:{user.pk}")
-    return len(chosen)
+    return len(accounts)
 
 
 def enrol(

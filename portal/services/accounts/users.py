@@ -144,14 +144,19 @@ def end_sessions(user: User) -> int:
     return updated.session_epoch
 
 
+def chosen(ids) -> list[User]:
+    """The accounts an administrator ticked on the Users screen (what is no id is skipped)."""
+    return list(User.objects(pk__in=[str(i) for i in ids if len(str(i)) == 24]))
+
+
 def sign_out_everywhere(ids, *, by: User, now: datetime) -> int:
     """An administrator ends every session of these accounts (a lost laptop, a departure);
     returns how many accounts."""
-    chosen = list(User.objects(pk__in=[str(i) for i in ids if len(str(i)) == 24]))
-    for user in chosen:
+    accounts = chosen(ids)
+    for user in accounts:
         end_sessions(user)
         audit.record("signed out everywhere", now, actor=by, target=f"user:{user.pk}")
-    return len(chosen)
+    return len(accounts)
 
 
 def issue_temporary_password(user: User) -> str:

@@ -61,9 +61,7 @@ def _contact_block(grievance: Grievance) -> str:
 
 
 def _routes(grievance: Grievance) -> str:
-    program = grievance.program
-    spanish = (grievance.language or "en") == "es" and program.member_routes_es
-    routes = program.member_routes_es if spanish else program.member_routes
+    routes = grievance.program.routes(grievance.language)
     return f"\n\n{routes}" if routes else ""
 
 
