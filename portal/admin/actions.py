@@ -330,7 +330,7 @@ def run(
         grievances.resume_clock(grievance, form.clock.data, by=user, now=now)
         return f"{form.clock.data} resumed."
     if name == "extend":
-        grievances.extend_clock(
+        notified = grievances.extend_clock(
             grievance,
             form.clock.data,
             by=user,
@@ -339,9 +339,7 @@ def run(
             reason=form.reason.data or "",
             runtime=runtime,
         )
-        if form.clock.data and any(
-            c.name.startswith("extension notice") and c.met_at is None for c in grievance.clocks
-        ):
+        if notified:
             return f"{form.clock.data} extended; the member must be told why within 2 days."
         return f"{form.clock.data} extended."
     raise KeyError(name)

@@ -525,15 +525,16 @@ def extend_clock(
     rule: str,
     reason: str,
     runtime=None,
-) -> None:
+) -> bool:
     """Move a clock's due time, for a reason; extending the resolution writes the member the
-    reason (42 CFR 438.408(c)), and that notice has its own 2-day clock."""
+    reason (42 CFR 438.408(c)), and that notice has its own 2-day clock. True when it did."""
     require("extend", grievance, by)
     notice = clocks.extend(grievance, clock, rule, reason, by, now)
     grievance.updated_at = now
     grievance.save()
     if notice is not None:
         notices.extension(grievance, notice, reason, now, runtime)
+    return notice is not None
 
 
 # What a correction of intake facts may change: (field on the record, its label).
