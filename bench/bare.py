@@ -12,13 +12,17 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from portal import store
+from portal import config, store
 from portal.clock import utcnow
 from portal.models import Program
+from portal.services.grievances import history
 from portal.services.grievances.intake import Intake, submit
 
 app = Flask(__name__)
-store.connect(os.environ.get("MONGODB_URI"), Path(os.environ["PORTAL_INSTANCE_PATH"]) / "data")
+INSTANCE = Path(os.environ["PORTAL_INSTANCE_PATH"])
+store.connect(os.environ.get("MONGODB_URI"), INSTANCE / "data")
+# The same history key the app uses: every record's history is chained under it.
+history.use_key(config.from_environment(INSTANCE)["HISTORY_KEY"])
 
 
 @app.post("/insert")
