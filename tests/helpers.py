@@ -92,3 +92,10 @@ def live_file_complaint(base_url: str, **fields) -> tuple[requests.Response, req
     page = session.get(f"{base_url}/complaint")
     data = {**FULL_COMPLAINT, "csrf_token": csrf_token(page.text), **fields}
     return session.post(f"{base_url}/complaint", data=data), session
+
+
+def one_time_password(html: str, email: str) -> str:
+    """The one-time password the Users screen shows for a new account."""
+    found = re.search(rf"One-time password for {re.escape(email)}: <code[^>]*>(\S+)</code>", html)
+    assert found, f"no one-time password for {email} on the page"
+    return found.group(1)

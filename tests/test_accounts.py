@@ -3,7 +3,7 @@
 import re
 
 from portal.models import AuditEvent, User
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, login, one_time_password
 
 
 def _change(session, current, new, confirm=None):
@@ -63,9 +63,7 @@ def test_an_administrator_creates_an_account_on_the_screen(app, sign_in):
         follow_redirects=True,
     )
     assert created.status_code == 200
-    temporary = re.search(
-        r"One-time password for analyst@plan.example: (\S+) ", created.text
-    ).group(1)
+    temporary = one_time_password(created.text, "analyst@plan.example")
     user = User.objects.get(email="analyst@plan.example")
     assert user.roles == ["liaison"] and user.must_change_password
     assert user.check_password(temporary)

@@ -3,7 +3,7 @@ where they were seen that way."""
 
 import requests
 
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, one_time_password
 
 
 def test_json_bodies_on_the_form_pages_get_a_plain_answer(live_server, programs):
@@ -43,3 +43,29 @@ def test_a_users_form_with_an_empty_or_made_up_manager_is_answered(sign_in):
     from portal.models import User
 
     assert not User.objects(email="m2@plan.example").first()  # nothing half-saved
+
+
+def test_a_new_accounts_one_time_password_is_shown_once_and_kept_out_of_the_cookie(app, sign_in):
+    admin = sign_in("admin")
+    page = admin.get("/admin/user/new/")
+    created = admin.post(
+        "/admin/user/new/",
+        data={
+            "email": "fresh@plan.example",
+            "name": "Fresh Person",
+            "roles": ["csr"],
+            "active": "y",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    # Answered at once, not through a redirect and a flash message kept in the session.
+    assert created.status_code == 200
+    assert created.headers["Cache-Control"] == "no-store"
+    temporary = one_time_password(created.text, "fresh@plan.example")
+    cookie = admin.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert temporary not in repr(session)
+    assert temporary not in (created.headers.get("Set-Cookie") or "")
+    # The next page does not show it again.
+    listed = admin.get("/admin/user/")
+    assert temporary not in listed.text

@@ -10,7 +10,7 @@ import requests
 
 from portal.models import AuditEvent, User
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token, live_login, login
+from tests.helpers import csrf_token, live_login, login, one_time_password
 
 
 def _opens_records(base: str, cookies) -> bool:
@@ -119,14 +119,14 @@ def test_a_new_administrator_sets_a_password_then_a_second_factor(app, sign_in, 
         },
         follow_redirects=True,
     )
-    temporary = re.search(r"One-time password for newadmin@plan.example: (\S+) ", created.text)
+    temporary = one_time_password(created.text, "newadmin@plan.example")
     client = app.test_client()
     page = client.get("/login")
     signed = client.post(
         "/login",
         data={
             "email": "newadmin@plan.example",
-            "password": temporary.group(1),
+            "password": temporary,
             "csrf_token": csrf_token(page.text),
         },
         follow_redirects=True,
@@ -138,7 +138,7 @@ def test_a_new_administrator_sets_a_password_then_a_second_factor(app, sign_in, 
     changed = client.post(
         "/account/password",
         data={
-            "current": temporary.group(1),
+            "current": temporary,
             "new": "the new admin passphrase",
             "confirm": "the new admin passphrase",
             "csrf_token": csrf_token(form.text),

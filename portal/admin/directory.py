@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import flash, g
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter
 from flask_admin.form.fields import JSONField
@@ -173,12 +174,20 @@ class UserView(SecureModelView):
         except users.AccountError as exc:
             flash(str(exc), "error")
             return False
-        # Shown once, to the administrator, who hands it over in person or by phone.
-        flash(
-            f"One-time password for {user.email}: {temporary} (to be changed at first sign-in).",
-            "success",
-        )
+        g.new_account = (user, temporary)
         return user
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        answer = super().create_view()
+        created = g.pop("new_account", None)
+        if created is None:
+            return answer
+        # The one-time password is shown in this answer only, to the administrator, who hands
+        # it over in person or by phone: never in a flash message, which would carry it in the
+        # session cookie (signed, not encrypted), and never again.
+        user, temporary = created
+        return self.render("admin/user_created.html", user=user, temporary=temporary)
 
     @action(
         "sign_out",
