@@ -29,10 +29,16 @@ class StatusForm(FlaskForm):
     not_found_message = _l(
         "We could not find a complaint with those details. Please check them, or call us."
     )
+    both_needed_message = _l(
+        "For this reference, please give both the member's last name and date of birth."
+    )
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+
+    def gives_both(self) -> bool:
+        return bool((self.last_name.data or "").strip()) and self.birth_date.data is not None
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -98,13 +98,16 @@ def status():
     result = None
     if form.validate_on_submit():
         reference = form.reference.data.strip().upper()
-        if status_service.throttled(reference, request.remote_addr, now):
+        if status_service.throttled(request.remote_addr, now):
             return render_template("complaint/status.html", form=form, throttled=True), 429
-        result = status_service.look_up(
-            reference, form.last_name.data, form.birth_date.data, now, request.remote_addr
-        )
-        if result is None:
-            form.reference.errors.append(form.not_found_message)
+        if not form.gives_both() and status_service.needs_both(reference, now):
+            form.birth_date.errors.append(form.both_needed_message)
+        else:
+            result = status_service.look_up(
+                reference, form.last_name.data, form.birth_date.data, now, request.remote_addr
+            )
+            if result is None:
+                form.reference.errors.append(form.not_found_message)
     programs = [] if result else Program.with_contact_lines()
     return render_template("complaint/status.html", form=form, result=result, programs=programs), (
         400 if form.errors else 200

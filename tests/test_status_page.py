@@ -1,6 +1,6 @@
 """The member's status page: reference and last name in, stage and expected date out."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from portal.models import AuditEvent
 from portal.services.grievances.intake import Intake, submit
@@ -8,12 +8,18 @@ from portal.services.grievances.verbs import resolve
 from tests.helpers import csrf_token
 
 
-def _check(app, reference, last_name, session=None):
+def _check(app, reference, last_name, session=None, birth_date="", address="127.0.0.1"):
     session = session or app.test_client()
+    session.environ_base["REMOTE_ADDR"] = address
     page = session.get("/complaint/status")
     return session.post(
         "/complaint/status",
-        data={"reference": reference, "last_name": last_name, "csrf_token": csrf_token(page.text)},
+        data={
+            "reference": reference,
+            "last_name": last_name,
+            "birth_date": birth_date,
+            "csrf_token": csrf_token(page.text),
+        },
     )
 
 
@@ -67,6 +73,45 @@ def test_wrong_details_get_one_answer_and_guessing_is_throttled(app, programs):
     assert blocked.status_code == 429 and "too many tries" in blocked.text
     failed = AuditEvent.objects(action="status check failed")
     assert failed.count() == 10 and "Smith" not in str([e.to_mongo() for e in failed])
+
+
+def test_guesses_from_many_addresses_never_lock_the_member_out(app, programs):
+    """Issue 18: ten wrong guesses from other addresses used to make the member's right
+    answer 429. Now the reference asks for both details, which the member has."""
+    grievance = submit(
+        programs["ct-dental"],
+        Intake(description="x", member_name="Bo Lund", birth_date=date(1980, 3, 25)),
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+    )
+    other = submit(
+        programs["ct-dental"],
+        Intake(description="x", member_name="Al Berg"),
+        datetime(2026, 3, 2, 16, tzinfo=UTC),
+    )
+    for n in range(12):
+        guess = _check(app, grievance.reference, f"guess{n}", address=f"10.0.0.{n}")
+        assert guess.status_code == 400
+    # The member, from their own address, with the name only: asked for both, not refused.
+    member = app.test_client()
+    name_only = _check(app, grievance.reference, "Lund", member, address="192.0.2.7")
+    assert name_only.status_code == 400
+    both = "please give both the member's last name and date of birth"
+    assert both in name_only.text.replace("&#39;", "'")
+    answered = _check(app, grievance.reference, "Lund", member, "03/25/1980", "192.0.2.7")
+    assert answered.status_code == 200 and "Received" in answered.text
+    # A guesser with the name only learns nothing and spends nothing; one with both wrong
+    # is told what anyone is told.
+    again = _check(app, grievance.reference, "Lund", address="10.0.1.1")
+    assert both in again.text.replace("&#39;", "'") and "Received" not in again.text
+    wrong = _check(app, grievance.reference, "Lund", birth_date="01/01/1970", address="10.0.1.2")
+    assert wrong.status_code == 400 and "could not find a complaint" in wrong.text
+    # A reference nobody has been guessing at still takes the last name alone.
+    assert "Received" in _check(app, other.reference, "Berg", address="10.0.1.3").text
+    # The same holds for a reference that does not exist: the rule says nothing of that.
+    for n in range(10):
+        _check(app, "G-2026-999999", f"x{n}", address=f"10.0.2.{n}")
+    missing = _check(app, "G-2026-999999", "Lund", address="10.0.2.99")
+    assert both in missing.text.replace("&#39;", "'")
 
 
 def test_the_name_never_travels_in_a_url(app, programs):

@@ -22,6 +22,7 @@ class AuditEvent(me.Document):
             "-at",
             ("action", "actor_email", "at"),
             ("action", "ip", "at"),  # the per-address sign-in throttle
+            ("action", "target", "at"),  # the per-reference status-check rule
             ("actor", "at"),
         ],
     }

@@ -33,10 +33,13 @@ def record(
     ).save()
 
 
-def too_many(action: str, now: datetime, limit: int, **match) -> bool:
-    """True when `action` (matching `match`) happened `limit` times in the last hour: the
-    one throttle behind sign-ins, second-factor codes and status checks."""
-    recent = AuditEvent.objects(action=action, at__gte=now - timedelta(hours=1), **match)
+def too_many(
+    action: str, now: datetime, limit: int, window: timedelta = timedelta(hours=1), **match
+) -> bool:
+    """True when `action` (matching `match`) happened `limit` times in the last `window` (an
+    hour unless told): the one throttle behind sign-ins, second-factor codes and status
+    checks."""
+    recent = AuditEvent.objects(action=action, at__gte=now - window, **match)
     return recent.count() >= limit
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -25,7 +25,14 @@ PROMISES = {
     "callback complete": _l("Someone from our team will contact you by"),
     "resolved": _l("We will tell you what we decided by"),
 }
-WRONG_GUESS_LIMIT = 10  # per address, and per reference, per hour
+# Guessing stays expensive without locking the member out. One address gets ten wrong tries
+# an hour. A reference that has had ten wrong tries in a day, from anywhere, asks for both the
+# last name and the date of birth: the member knows both, and a guesser spread over many
+# addresses then faces surnames times dates instead of surnames alone. Nobody's wrong
+# guesses ever turn the member's right answer away.
+WRONG_GUESS_LIMIT = 10  # per address, per hour
+REFERENCE_GUESS_LIMIT = 10  # per reference, per day, before both details are asked for
+REFERENCE_WINDOW = timedelta(days=1)
 
 
 def _fold(text: str) -> str:
@@ -38,10 +45,25 @@ def _last_name(full_name: str | None) -> str:
     return parts[-1] if parts else ""
 
 
-def throttled(reference: str, ip: str | None, now: datetime) -> bool:
-    return audit.too_many("status check failed", now, WRONG_GUESS_LIMIT, ip=ip) or (
-        audit.too_many("status check failed", now, WRONG_GUESS_LIMIT, target=reference)
+def throttled(ip: str | None, now: datetime) -> bool:
+    """This address has guessed wrong too often in the last hour."""
+    return audit.too_many("status check failed", now, WRONG_GUESS_LIMIT, ip=ip)
+
+
+def needs_both(reference: str, now: datetime) -> bool:
+    """This reference has had many wrong tries lately (whether or not it exists, so the
+    answer says nothing of that): ask for the last name and the date of birth together."""
+    return audit.too_many(
+        "status check failed",
+        now,
+        REFERENCE_GUESS_LIMIT,
+        window=REFERENCE_WINDOW,
+        target=_target(reference),
     )
+
+
+def _target(reference: str) -> str:
+    return reference.strip().upper()[:40]
 
 
 def next_steps(grievance: Grievance) -> list[dict]:
@@ -81,7 +103,7 @@ def look_up(
         .first()
     )
     if not _matches(grievance, last_name, birth_date):
-        audit.record("status check failed", now, target=reference[:40], ip=ip)
+        audit.record("status check failed", now, target=_target(reference), ip=ip)
         return None
     zone = grievance.program.calendar().zone
     resolution = [c.due_at for c in grievance.clocks if c.met_by == "resolved" and not c.met_at]
