@@ -17,6 +17,10 @@ ROLES = (
 STAFF = frozenset(ROLES)
 WORKERS = STAFF - {"auditor"}
 LEADS = frozenset({"supervisor", "manager", "director", "admin"})
+# Minimum necessary (HIPAA 164.514(d)): these may read every program's records; everyone else
+# reads the records of the programs listed on their account, and an account that lists none
+# reads none.
+SEES_EVERY_PROGRAM = frozenset({"admin", "director", "auditor"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "home.view": STAFF,
@@ -29,9 +33,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grievance.export": LEADS | {"auditor"},
     # Member names and IDs in an export: those who answer for the record universe.
     "grievance.export_phi": frozenset({"manager", "director", "auditor", "admin"}),
+    # The member's identifiers and how to reach them (ID, date of birth, phone, e-mail,
+    # address, the caller's number): those who contact members. Provider relations work the
+    # office's side and see the member's name and age group only.
+    "member.details": STAFF - {"provider_relations"},
     # The letters to post: members' names and addresses, printed and posted by those who work
     # records.
-    "letter.post": WORKERS,
+    "letter.post": WORKERS - {"provider_relations"},
     # Colorado's training checklist: managers see it and record completions.
     "training.view": LEADS | {"auditor"},
     "training.record": frozenset({"manager", "director", "admin"}),
@@ -60,3 +68,41 @@ def can(user, permission: str) -> bool:
         return False
     allowed = PERMISSIONS[permission]
     return any(role in allowed for role in user.roles)
+
+
+# What "member.details" covers, by path on the record.
+MEMBER_DETAIL_FIELDS = frozenset(
+    {
+        "member.member_id",
+        "member.birth_date",
+        "member.phone",
+        "member.email",
+        "member.address",
+        "member.contact_times",
+        "caller.phone",
+    }
+)
+
+
+def sees_every_program(user) -> bool:
+    return any(role in SEES_EVERY_PROGRAM for role in user.roles)
+
+
+def program_scope(user) -> list | None:
+    """The ids of the programs whose records this person may read; None for every program."""
+    return None if sees_every_program(user) else user.program_ids()
+
+
+def may_read(user, program) -> bool:
+    """This person may read this program's records."""
+    scope = program_scope(user)
+    return scope is None or (program is not None and program.pk in scope)
+
+
+def serves(user, program) -> bool:
+    """This person's mail covers this program: the programs listed on the account, or every
+    program for those who may read them all and list none."""
+    listed = user.program_ids()
+    if listed:
+        return program.pk in listed
+    return sees_every_program(user)

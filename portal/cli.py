@@ -256,14 +256,31 @@ def users_group() -> None:
     help="One of csr, dhcs, provider_relations, liaison, supervisor, manager, "
     "director, auditor, admin; repeat for several.",
 )
+@click.option(
+    "--program",
+    "programs",
+    multiple=True,
+    help="A program's slug whose records the person works; repeat for several. Needed "
+    "except for administrators, directors and auditors, who read every program.",
+)
 @click.option("--team")
-def create_user(email: str, name: str, roles: tuple[str, ...], team: str | None) -> None:
+def create_user(
+    email: str, name: str, roles: tuple[str, ...], programs: tuple[str, ...], team: str | None
+) -> None:
     """Create a staff account; prints a one-time password to change at first sign-in."""
     from portal.clock import utcnow
+    from portal.models import Program
     from portal.services.accounts import users
 
+    served = list(Program.objects(slug__in=list(programs)))
+    unknown = sorted(set(programs) - {p.slug for p in served})
+    if unknown:
+        known = ", ".join(Program.objects.order_by("slug").scalar("slug")) or "(none yet)"
+        raise click.ClickException(f"No program {', '.join(unknown)}; choose from {known}.")
     try:
-        user, temporary = users.create(email, name, list(roles), by=None, now=utcnow(), team=team)
+        user, temporary = users.create(
+            email, name, list(roles), by=None, now=utcnow(), team=team, programs=served
+        )
     except users.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.email} ({', '.join(user.roles)}).")

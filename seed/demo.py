@@ -116,6 +116,7 @@ def _users() -> dict[str, User]:
                 name=f"Demo {role.replace('_', ' ').title()}",
                 roles=[role],
                 team=TEAMS.get(role),
+                programs=list(Program.objects(active=True)),  # the demo team serves them all
             )
             user.set_password(DEMO_PASSWORD)
             user.save()

@@ -376,8 +376,9 @@ def _password_hash(_app):
 
 
 @pytest.fixture
-def staff(app, _password_hash):
-    """One user per role, e-mail ROLE@staff.test, password 'correct horse battery'."""
+def staff(app, programs, _password_hash):
+    """One user per role, e-mail ROLE@staff.test, password 'correct horse battery', each
+    serving every program (the program scoping has tests of its own)."""
     from portal.models import ROLES, User
 
     users = {}
@@ -390,6 +391,7 @@ def staff(app, _password_hash):
             roles=[role],
             totp_exempt=True,
             password_hash=_password_hash,
+            programs=list(programs.values()),
         )
         users[role] = user.save()
     return users

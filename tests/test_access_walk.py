@@ -22,7 +22,8 @@ TABLE = {
     # No edit form: records change only through the actions (grievance.act below).
     "grievance": (ALL, frozenset()),
     "intake": (WORKERS, WORKERS),
-    "letters": (WORKERS, WORKERS),
+    # Members' names and postal addresses: not for provider relations (minimum necessary).
+    "letters": (WORKERS - {"provider_relations"}, WORKERS - {"provider_relations"}),
     "help": (ALL, frozenset()),
     "training": (LEADS | {"auditor"}, frozenset({"manager", "director", "admin"})),
     "procedures": (ALL, frozenset({"admin"})),
@@ -45,7 +46,7 @@ EXPORTERS = LEADS | {"auditor"}
 POSTERS = {
     "grievance.act": WORKERS,
     "intake.take": WORKERS,
-    "letters.posted": WORKERS,
+    "letters.posted": WORKERS - {"provider_relations"},
     "procedures.draft": frozenset({"admin"}),
     "training.record": frozenset({"manager", "director", "admin"}),
     "procedures.approve": frozenset({"admin"}),

@@ -20,10 +20,14 @@ def _change(session, current, new, confirm=None):
     )
 
 
-def test_an_account_made_on_the_command_line_must_change_its_password(client, portal_cli):
-    result = portal_cli(
-        "users", "create", "new.csr@plan.example", "--name", "New Csr", "--role", "csr"
-    )
+def test_an_account_made_on_the_command_line_must_change_its_password(client, portal_cli, programs):
+    args = ("users", "create", "new.csr@plan.example", "--name", "New Csr", "--role", "csr")
+    # Someone who works records serves one or more programs, named by slug.
+    nowhere = portal_cli(*args)
+    assert nowhere.exit_code == 1 and "List the programs this person serves" in nowhere.stderr
+    unknown = portal_cli(*args, "--program", "ct-dentl")
+    assert unknown.exit_code == 1 and "No program ct-dentl; choose from co-cma" in unknown.stderr
+    result = portal_cli(*args, "--program", "ct-dental")
     assert result.exit_code == 0, result.stderr
     temporary = re.search(r"One-time password: (\S+)", result.stdout).group(1)
     session = client
@@ -41,13 +45,13 @@ def test_an_account_made_on_the_command_line_must_change_its_password(client, po
     assert session.get("/admin/grievance/").status_code == 200
     assert not User.objects.get(email="new.csr@plan.example").must_change_password
     assert AuditEvent.objects(action="password changed").count() == 1
-    again = portal_cli("users", "create", "new.csr@plan.example", "--name", "X", "--role", "csr")
+    again = portal_cli(*args, "--program", "ct-dental")
     assert again.exit_code == 1 and "exists already" in again.stderr
     bad_role = portal_cli("users", "create", "x@plan.example", "--name", "X", "--role", "wizard")
     assert bad_role.exit_code == 1 and "Give one or more roles from" in bad_role.stderr
 
 
-def test_an_administrator_creates_an_account_on_the_screen(app, sign_in):
+def test_an_administrator_creates_an_account_on_the_screen(app, sign_in, programs):
     admin = sign_in("admin")
     page = admin.get("/admin/user/new/")
     assert page.status_code == 200
@@ -57,6 +61,7 @@ def test_an_administrator_creates_an_account_on_the_screen(app, sign_in):
             "email": "analyst@plan.example",
             "name": "An Analyst",
             "roles": ["liaison"],
+            "programs": [str(programs["ia-escalations"].pk)],
             "active": "y",
             "csrf_token": csrf_token(page.text),
         },
@@ -77,7 +82,13 @@ def test_an_administrator_changes_an_account_through_the_account_service(sign_in
     url = f"/admin/user/edit/?id={staff['csr'].pk}"
     token = csrf_token(admin.get(url).text)
     # (the screen validates addresses: ".test" is a reserved name it refuses)
-    base = {"csrf_token": token, "email": "csr@plan.example", "name": "Test csr", "active": "y"}
+    base = {
+        "csrf_token": token,
+        "email": "csr@plan.example",
+        "name": "Test csr",
+        "active": "y",
+        "programs": [str(staff["csr"].programs[0].pk)],
+    }
     own = {**base, "roles": ["csr"], "manager": str(staff["csr"].pk)}
     refused = admin.post(url, data=own, follow_redirects=True)
     assert "A person cannot be their own manager." in refused.text

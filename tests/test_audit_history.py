@@ -136,7 +136,13 @@ class StaffEdits(RuleBasedStateMachine):
 def test_the_history_rebuilds_every_version_and_shows_tampering(app, programs, staff):
     lead = staff["manager"]
     team = [
-        User(email=f"worker{n}@staff.test", name=f"Worker {n}", roles=["csr"], team=t).save()
+        User(
+            email=f"worker{n}@staff.test",
+            name=f"Worker {n}",
+            roles=["csr"],
+            team=t,
+            programs=[programs["ct-dental"]],
+        ).save()
         for n, t in enumerate(["intake", "liaison", None])
     ]
 

@@ -23,10 +23,16 @@ def test_json_bodies_on_the_form_pages_get_a_plain_answer(live_server, programs)
         assert "Please use the form" in answer.text and "Traceback" not in answer.text
 
 
-def test_a_users_form_with_an_empty_or_made_up_manager_is_answered(sign_in):
+def test_a_users_form_with_an_empty_or_made_up_manager_is_answered(sign_in, programs):
     admin = sign_in("admin")
     page = admin.get("/admin/user/new/")
-    form = {"name": "M", "roles": ["csr"], "active": "y", "csrf_token": csrf_token(page.text)}
+    form = {
+        "name": "M",
+        "roles": ["csr"],
+        "programs": [str(programs["ct-dental"].pk)],
+        "active": "y",
+        "csrf_token": csrf_token(page.text),
+    }
     empty = admin.post(
         "/admin/user/new/",
         data={**form, "email": "m1@plan.example", "manager": ""},
@@ -45,7 +51,9 @@ def test_a_users_form_with_an_empty_or_made_up_manager_is_answered(sign_in):
     assert not User.objects(email="m2@plan.example").first()  # nothing half-saved
 
 
-def test_a_new_accounts_one_time_password_is_shown_once_and_kept_out_of_the_cookie(app, sign_in):
+def test_a_new_accounts_one_time_password_is_shown_once_and_kept_out_of_the_cookie(
+    app, sign_in, programs
+):
     admin = sign_in("admin")
     page = admin.get("/admin/user/new/")
     created = admin.post(
@@ -54,6 +62,7 @@ def test_a_new_accounts_one_time_password_is_shown_once_and_kept_out_of_the_cook
             "email": "fresh@plan.example",
             "name": "Fresh Person",
             "roles": ["csr"],
+            "programs": [str(programs["ct-dental"].pk)],
             "active": "y",
             "csrf_token": csrf_token(page.text),
         },

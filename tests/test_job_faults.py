@@ -43,7 +43,7 @@ def figures(name: str, expected: set, smtp_server, **extra) -> dict:
 def staff_with_overdue_records(programs, count: int) -> set:
     """`count` staff members in Connecticut, each with one overdue record; their addresses."""
     ct = programs["ct-dental"]
-    lead = User(email="lead@staff.test", name="Lead", roles=["supervisor"]).save()
+    lead = User(email="lead@staff.test", name="Lead", roles=["supervisor"], programs=[ct]).save()
     addresses = set()
     for n in range(count):
         person = User(email=f"worker{n:02d}@staff.test", name=f"Worker {n}", roles=["csr"])

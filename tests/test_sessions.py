@@ -100,6 +100,7 @@ def test_deactivation_and_sign_out_everywhere_end_every_session(live_server, sta
         roles=dhcs_user.roles,
         team=None,
         manager=None,
+        programs=dhcs_user.programs,
         active=False,
     )
     assert not _opens_records(live_server, _copy(dhcs))

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.access import MEMBER_DETAIL_FIELDS, can, may_read
 from portal.domain.clocks import STEP_EVENTS
 from portal.domain.lifecycle import ACTIONS as LIFECYCLE
 from portal.domain.lifecycle import WORKERS
@@ -143,12 +144,17 @@ class CorrectForm(FlaskForm):
     )
 
 
+def _field(path: str) -> str:
+    """The form field of an intake fact's path (member.phone: member__phone)."""
+    return path.replace(".", "__")
+
+
 _LONG = {"desired_resolution": 2000, "member.address": 500}  # several lines each
 for _path, _label in CORRECTABLE.items():
     _kind = TextAreaField if _path in _LONG else StringField
     setattr(
         CorrectForm,
-        _path.replace(".", "__"),
+        _field(_path),
         _kind(
             _label[0].upper() + _label[1:],
             validators=[Optional(), Length(max=_LONG.get(_path, 200))],
@@ -185,24 +191,29 @@ def local_moment(form_when, grievance: Grievance, now: datetime) -> datetime:
     return moment
 
 
-def _staff_choices():
-    """People who work records (an auditor reads them): the lifecycle's workers."""
+def _staff_choices(program):
+    """People who work records (an auditor reads them) and serve this record's program: a
+    record is never given to someone who may not open it."""
     workers = User.objects(active=True, roles__in=sorted(WORKERS)).order_by("name")
-    return [SelectChoice(str(u.pk), u.name) for u in workers]
+    return [SelectChoice(str(u.pk), u.name) for u in workers if may_read(u, program)]
 
 
 def _clock_names(grievance: Grievance, *, paused: bool) -> list[str]:
     return [c.name for c in grievance.clocks if c.met_at is None and c.paused == paused]
 
 
-def build(name: str, grievance: Grievance, formdata=None) -> FlaskForm:
-    """The form for an action, with choices that fit this record and its program."""
+def build(name: str, grievance: Grievance, user: User, formdata=None) -> FlaskForm:
+    """The form for an action, with choices that fit this record, its program and the person
+    taking it."""
     program = grievance.program
     form = FORMS[name](formdata=formdata, prefix=name)
+    if name == "correct" and not can(user, "member.details"):
+        for path in MEMBER_DETAIL_FIELDS & CORRECTABLE.keys():
+            del form[_field(path)]
     if name == "assign":
-        form.assignee.choices = [SelectChoice("", "(choose)"), *_staff_choices()]
+        form.assignee.choices = [SelectChoice("", "(choose)"), *_staff_choices(program)]
     elif name == "escalate":
-        form.to.choices = [SelectChoice("", "(keep the assignee)"), *_staff_choices()]
+        form.to.choices = [SelectChoice("", "(keep the assignee)"), *_staff_choices(program)]
     elif name == "classify":
         for field, values in (
             ("level", program.levels),
@@ -218,11 +229,11 @@ def build(name: str, grievance: Grievance, formdata=None) -> FlaskForm:
         reasons = program.substantiation_reasons or []
         form.reason.choices = _choices(reasons, "(none)")
     elif name == "correct" and formdata is None:
-        for path in CORRECTABLE:
+        for path in _correctable(form):
             holder, _, field = path.rpartition(".")
             source = getattr(grievance, holder) if holder else grievance
             value = getattr(source, field, None) if source is not None else None
-            getattr(form, path.replace(".", "__")).data = "" if value is None else str(value)
+            form[_field(path)].data = "" if value is None else str(value)
     elif name in ("pause", "extend"):
         form.clock.choices = _choices(_clock_names(grievance, paused=False))
     elif name == "resume":
@@ -285,7 +296,7 @@ def run(
         grievances.add_note(grievance, by=user, now=now, kind=form.kind.data, text=form.text.data)
         return "Note added."
     if name == "correct":
-        values = {path: _correction(path, form) for path in CORRECTABLE}
+        values = {path: _correction(path, form) for path in _correctable(form)}
         fixed = grievances.correct(grievance, by=user, now=now, reason=form.reason.data, **values)
         return f"Corrected: {', '.join(fixed)}." if fixed else "Nothing was different."
     if name == "escalate":
@@ -345,8 +356,14 @@ def run(
     raise KeyError(name)
 
 
+def _correctable(form: FlaskForm) -> list[str]:
+    """The intake facts this correction form offers (it leaves out what its user may not
+    read)."""
+    return [path for path in CORRECTABLE if _field(path) in form]
+
+
 def _correction(path: str, form: FlaskForm):
-    value = (getattr(form, path.replace(".", "__")).data or "").strip()
+    value = (form[_field(path)].data or "").strip()
     if path == "incident_date" and value:
         try:
             return datetime.strptime(value, "%Y-%m-%d").date()

@@ -9,14 +9,21 @@ from bson import ObjectId
 from flask import abort, redirect, render_template, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.mongoengine import ModelView
-from flask_admin.contrib.mongoengine.form import CustomModelConverter, ModelSelectField
+from flask_admin.contrib.mongoengine.form import (
+    CustomModelConverter,
+    ModelSelectField,
+    ModelSelectMultipleField,
+)
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup
+from mongoengine import ReferenceField
 from wtforms.validators import ValidationError
 
-from portal.access import can
+from portal.access import can, may_read, program_scope
 from portal.clock import utcnow
+from portal.domain.reports import ReportError
+from portal.models import Program
 from portal.services.accounts import audit
 
 
@@ -25,6 +32,24 @@ def _deny():
         # The path only: a query string may hold a search term with member details.
         return redirect(url_for("auth.login", next=request.path))
     forbidden()
+
+
+def programs_served(**filters):
+    """The programs whose records the signed-in person reads (every one for those who read
+    them all): what each screen offers to choose from."""
+    scope = program_scope(current_user)
+    programs = Program.objects(**filters)
+    return programs if scope is None else programs.filter(pk__in=scope)
+
+
+def program_served(slug: str) -> Program:
+    """The program named, if the signed-in person serves it; ReportError names the ones
+    they may choose."""
+    program = Program.objects(slug=str(slug or "")).first()
+    if program is None or not may_read(current_user, program):
+        slugs = ", ".join(programs_served().order_by("slug").scalar("slug")) or "(none)"
+        raise ReportError(f"program {slug!r} is not one of yours; choose from {slugs}")
+    return program
 
 
 def audited(action: str, target: str, detail: dict | None = None) -> None:
@@ -98,12 +123,38 @@ class _ReferenceSelect(ModelSelectField):
         super().pre_validate(form)
 
 
+class _ReferencesSelect(ModelSelectMultipleField):
+    """Flask-Admin's picker for a list of references: none chosen is an empty list (it
+    refused that as "Not a valid choice"), and a value that is no id, or names nothing, is
+    refused with a message (a query on a non-id raised inside mongoengine)."""
+
+    def process_formdata(self, valuelist):
+        given = [v for v in valuelist or [] if v not in ("", "__None")]
+        self._refused = [v for v in given if not ObjectId.is_valid(v)]
+        if self._refused:
+            self.data = []
+            return
+        self.data = list(self.queryset.clone()(pk__in=given)) if given else []
+        self._refused = [v for v in given if v not in {str(d.pk) for d in self.data}]
+
+    def pre_validate(self, form):
+        if getattr(self, "_refused", None):
+            raise ValidationError("Not a valid choice: choose from the list.")
+
+
 class _Converter(CustomModelConverter):
     def conv_Reference(self, model, field, kwargs):  # noqa: N802 - Flask-Admin's name
         if getattr(self.view, "_form_ajax_refs", {}).get(field.name):
             return super().conv_Reference(model, field, kwargs)
         kwargs["allow_blank"] = not field.required
         return _ReferenceSelect(model=field.document_type, **kwargs)
+
+    def conv_List(self, model, field, kwargs):  # noqa: N802 - Flask-Admin's name
+        if isinstance(field.field, ReferenceField) and not getattr(
+            self.view, "_form_ajax_refs", {}
+        ).get(field.name):
+            return _ReferencesSelect(model=field.field.document_type, **kwargs)
+        return super().conv_List(model, field, kwargs)
 
 
 class SecureModelView(ModelView):

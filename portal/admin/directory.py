@@ -9,6 +9,7 @@ from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter
 from flask_admin.form.fields import JSONField
 from flask_login import current_user
 
+from portal.access import program_scope
 from portal.admin.base import SecureModelView, _part
 from portal.clock import utcnow
 from portal.services.accounts import twofactor, users
@@ -18,7 +19,9 @@ PROVIDER_RECORDS_SHOWN = 200
 
 
 def _provider_records(provider):
-    records, open_caps = repeats.provider_records(provider, PROVIDER_RECORDS_SHOWN)
+    records, open_caps = repeats.provider_records(
+        provider, PROVIDER_RECORDS_SHOWN, program_scope(current_user)
+    )
     return _part(
         "admin/parts/provider_records.html",
         rows=records,
@@ -141,6 +144,7 @@ def _account(form) -> dict:
         "team": form.team.data or None,
         "manager": form.manager.data,
         "active": bool(form.active.data),
+        "programs": list(form.programs.data or []),
     }
 
 
@@ -149,10 +153,18 @@ class UserView(SecureModelView):
 
     view_permission = "user.edit"
     edit_permission = "user.edit"
-    column_list = ("email", "name", "roles", "team", "manager", "active")
+    column_list = ("email", "name", "roles", "programs", "team", "manager", "active")
     column_searchable_list = ("email", "name")
-    form_columns = ("email", "name", "roles", "team", "manager", "active")
-    form_args = {"roles": {"description": "What the person may do; see the README."}}
+    form_columns = ("email", "name", "roles", "programs", "team", "manager", "active")
+    form_args = {
+        "roles": {"description": "What the person may do; see the README."},
+        "programs": {
+            "description": "The programs whose records this person works and reads. "
+            "Administrators, directors and auditors read every program; for them this only "
+            "chooses their mail."
+        },
+    }
+    column_formatters = {"programs": lambda v, c, m, n: ", ".join(p.slug for p in m.programs)}
 
     @property
     def can_create(self):

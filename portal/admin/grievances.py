@@ -17,7 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError as MongoValidationError
 
-from portal.access import can
+from portal.access import MEMBER_DETAIL_FIELDS, can, program_scope
 from portal.admin import actions
 from portal.admin.base import SecureModelView, _part, audited, forbidden, neutralise
 from portal.clock import utcnow
@@ -51,11 +51,12 @@ class InProgram(BaseMongoEngineFilter):
 
 
 def _programs_for_filters() -> list[Program]:
-    """The programs' names and lists, read once per page however many filters offer them."""
+    """The programs this person reads, with their names and lists, read once per page however
+    many filters offer them."""
     if "filter_programs" not in g:
-        g.filter_programs = list(
-            Program.objects.only("slug", "name", *LISTS.values()).order_by("name")
-        )
+        scope = program_scope(current_user)
+        programs = Program.objects if scope is None else Program.objects(pk__in=scope)
+        g.filter_programs = list(programs.only("slug", "name", *LISTS.values()).order_by("name"))
     return g.filter_programs
 
 
@@ -182,15 +183,25 @@ def _clocks(view, context, model, name):
     )
 
 
+def _shown_changes(changes: dict, details: bool) -> dict:
+    """A correction's before and after, the member's identifiers and contact details
+    withheld from those who may not read them."""
+    if details:
+        return changes
+    withheld = ("(withheld)", "(withheld)")
+    return {f: withheld if f in MEMBER_DETAIL_FIELDS else pair for f, pair in changes.items()}
+
+
 def _history(view, context, model, name):
     zone = ZoneInfo(model.program.timezone)
+    details = can(current_user, "member.details")
     entries = [
         {
             "at": h.at.astimezone(zone),
             "by": h.by.name if h.by else None,
             "action": h.action,
             "detail": h.detail,
-            "changes": h.changes or {},
+            "changes": _shown_changes(h.changes or {}, details),
         }
         for h in reversed(model.history)
     ]
@@ -265,7 +276,14 @@ class GrievanceView(SecureModelView):
     column_formatters_detail = {
         **column_formatters,
         **{
-            part: (lambda v, c, m, n: _part("admin/parts/intake.html", part=n, model=m))
+            part: (
+                lambda v, c, m, n: _part(
+                    "admin/parts/intake.html",
+                    part=n,
+                    model=m,
+                    details=can(current_user, "member.details"),
+                )
+            )
             for part in ("member", "caller", "provider", "triage")
         },
     }
@@ -384,6 +402,13 @@ class GrievanceView(SecureModelView):
     def search_placeholder(self):
         return "Reference, e.g. G-2026-000123"
 
+    def get_query(self):
+        # The list, the record page, its actions and the export all start here: each person
+        # reads the records of the programs they serve (portal.access).
+        scope = program_scope(current_user)
+        query = super().get_query()
+        return query if scope is None else query.filter(program__in=scope)
+
     def render(self, template, **kwargs):
         # The details screen carries a small form for each action this user may take.
         if template == self.details_template and kwargs.get("model") is not None:
@@ -395,7 +420,9 @@ class GrievanceView(SecureModelView):
                 (
                     name,
                     actions.label(name),
-                    failed[1] if failed and failed[0] == name else actions.build(name, model),
+                    failed[1]
+                    if failed and failed[0] == name
+                    else actions.build(name, model, current_user),
                 )
                 for name in actions.available(current_user, model)
             ]
@@ -410,7 +437,7 @@ class GrievanceView(SecureModelView):
         user = current_user._get_current_object()
         if action not in actions.available(user, grievance):
             forbidden(f"Not done: {grievance_service.why_not(action, grievance, user)}.")
-        form = actions.build(action, grievance, request.form)
+        form = actions.build(action, grievance, user, request.form)
         if form.validate():
             try:
                 message = actions.run(action, form, grievance, user, utcnow(), runtime())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from portal.access import can
+from portal.access import can, program_scope
 from portal.admin.base import _deny
 from portal.clock import utcnow
 from portal.services.reporting import dashboard
@@ -23,11 +23,12 @@ class HomeView(AdminIndexView):
     @expose("/")
     def index(self):
         """Show counts of what needs attention, each linking to its list."""
-        now = utcnow()
+        now, me = utcnow(), current_user._get_current_object()
         return self.render(
             "admin/home.html",
-            counts=dashboard.counts(current_user._get_current_object(), now),
+            counts=dashboard.counts(me, now),
             completeness=dashboard.last_month_completeness(now),
-            late_trends=dashboard.late_trend_analyses(current_user._get_current_object(), now),
-            weekly=dashboard.weekly(now),
+            late_trends=dashboard.late_trend_analyses(me, now),
+            weekly=dashboard.weekly(me, now),
+            serves_none=program_scope(me) == [],
         )

@@ -9,13 +9,13 @@ from flask import abort, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.admin.base import SecureView
+from portal.access import may_read, program_scope
+from portal.admin.base import SecureView, program_served, programs_served
 from portal.clock import utcnow
-from portal.models import ImportRun, Program
+from portal.models import ImportRun
 from portal.runtime import runtime
 from portal.services import imports
 from portal.services.imports import ImportFileError, import_file
-from portal.services.reporting.reports import program_named
 
 UPLOAD_LIMIT = 32 * 1024 * 1024  # a 50,000-row workbook; the public pages keep 256 KB
 
@@ -28,8 +28,12 @@ class ImportView(SecureView):
         return super()._handle_view(name, **kwargs)
 
     def _page(self, status=200, **context):
-        programs = list(Program.objects(active=True).order_by("slug").only("slug", "name"))
-        recent = list(ImportRun.objects.exclude("content", "report").order_by("-created_at")[:10])
+        served = programs_served(active=True)
+        programs = list(served.clone().order_by("slug").only("slug", "name"))
+        runs = ImportRun.objects.exclude("content", "report")
+        if program_scope(current_user) is not None:
+            runs = runs.filter(program__in=list(served.scalar("pk")))
+        recent = list(runs.order_by("-created_at")[:10])
         return self.render("admin/import.html", programs=programs, recent=recent, **context), status
 
     @expose("/", methods=["GET", "POST"])
@@ -38,7 +42,7 @@ class ImportView(SecureView):
             return self._page()
         upload = request.files.get("file")
         try:
-            program = program_named(str(request.form.get("program", "")))
+            program = program_served(str(request.form.get("program", "")))
             if upload is None or not upload.filename:
                 raise ImportFileError("choose an .xlsx or .csv file to import")
             content = upload.read()
@@ -73,6 +77,8 @@ class ImportView(SecureView):
         try:
             job = ImportRun.objects.exclude("content").get(pk=ObjectId(run_id))
         except (InvalidId, ImportRun.DoesNotExist):
+            abort(404)
+        if not may_read(current_user, job.program):
             abort(404)
         if request.args.get("format") == "json":
             return jsonify(

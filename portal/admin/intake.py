@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.admin.actions import ProgramChoice
-from portal.admin.base import SecureView
+from portal.admin.base import SecureView, programs_served
 from portal.clock import utcnow
 from portal.domain.vocabulary import NOT_ENROLLED, VocabularyError
 from portal.models import Program, Provider
@@ -147,13 +147,13 @@ class StaffIntakeView(SecureView):
     @expose("/")
     def index(self):
         """Choose the member's program."""
-        programs = list(Program.objects(active=True).order_by("name").only("slug", "name"))
+        programs = list(programs_served(active=True).order_by("name").only("slug", "name"))
         return self.render("admin/intake.html", programs=programs, form=None, program=None)
 
     @expose("/<slug>/", methods=["GET", "POST"])
     def take(self, slug):
         """The intake form for one program; on success, the reference to read back."""
-        program = Program.objects(slug=slug, active=True).first()
+        program = programs_served(slug=slug, active=True).first()
         if program is None:
             abort(404)
         form = build_form(program, request.form if request.method == "POST" else None)

@@ -9,6 +9,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
+from portal.access import may_read
 from portal.admin.base import SecureView, audited
 from portal.clock import utcnow
 from portal.models import Letter
@@ -17,7 +18,7 @@ from portal.services.mail import letters
 
 def _letter(letter_id: str) -> Letter:
     found = Letter.objects(pk=letter_id).first() if len(letter_id or "") == 24 else None
-    if found is None:
+    if found is None or not may_read(current_user, found.grievance.program):
         abort(404)
     return found
 
@@ -31,6 +32,8 @@ class LettersView(SecureView):
         rows = []
         for letter in waiting:
             grievance = letter.grievance
+            if not may_read(current_user, grievance.program):
+                continue  # another program's post
             zone = grievance.program.calendar().zone
             rows.append(
                 {

@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from portal.access import can
-from portal.admin.base import SecureView, audited, forbidden
+from portal.admin.base import SecureView, audited, forbidden, program_served, programs_served
 from portal.clock import utcnow
 from portal.domain.reports import Quarter, ReportError
 from portal.models import Program
@@ -54,18 +54,18 @@ class ReportsView(SecureView):
     def _choice(self) -> tuple[Program, Quarter]:
         """The program and quarter asked for (query string); a bad one is a 400 that says
         what is wrong."""
-        first = Program.objects(active=True).order_by("slug").scalar("slug").first()
+        first = programs_served(active=True).order_by("slug").scalar("slug").first()
         slug = str(request.values.get("program") or first or "")
         default = Quarter.of(utcnow().date()).previous
         try:
-            program = reports.program_named(slug)
+            program = program_served(slug)
             quarter = Quarter.parse(str(request.values.get("quarter") or default))
         except ReportError as exc:
             abort(400, description=str(exc))
         return program, quarter
 
     def _page(self, template: str, **context):
-        programs = list(Program.objects(active=True).order_by("slug").only("slug", "name"))
+        programs = list(programs_served(active=True).order_by("slug").only("slug", "name"))
         return self.render(
             template,
             programs=programs,

@@ -10,9 +10,9 @@ from flask_admin import expose
 from flask_login import current_user
 
 from portal.access import can
-from portal.admin.base import SecureView, audited, forbidden
+from portal.admin.base import SecureView, audited, forbidden, programs_served
 from portal.clock import utcnow
-from portal.models import Program, User
+from portal.models import User
 from portal.services import training
 
 
@@ -20,7 +20,8 @@ class TrainingView(SecureView):
     permission = "training.view"
 
     def _programs(self):
-        return [p for p in Program.objects(active=True).order_by("name") if p.training_objectives]
+        served = programs_served(active=True).order_by("name")
+        return [p for p in served if p.training_objectives]
 
     @expose("/")
     def index(self):
@@ -40,7 +41,7 @@ class TrainingView(SecureView):
     def record(self):
         if not can(current_user, "training.record"):
             forbidden("only managers record training")
-        program = Program.objects(slug=request.form.get("program", "")).first()
+        program = programs_served(slug=request.form.get("program", "")).first()
         user_id = request.form.get("user", "")
         user = User.objects(pk=user_id).first() if len(user_id) == 24 else None
         if program is None or user is None:

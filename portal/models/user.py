@@ -63,6 +63,11 @@ class User(me.Document):
     def __str__(self):
         return self.name
 
+    def program_ids(self) -> list:
+        """The ids of the programs this person serves, without reading the programs."""
+        refs = self._data.get("programs") or []
+        return [ref.pk if isinstance(ref, me.Document) else getattr(ref, "id", ref) for ref in refs]
+
     # Flask-Login
     @property
     def is_authenticated(self) -> bool:

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from mongoengine.errors import NotUniqueError
 
-from portal.access import ROLES
-from portal.models import User
+from portal.access import ROLES, SEES_EVERY_PROGRAM
+from portal.models import Program, User
 from portal.services.accounts import audit
 
 MIN_LENGTH = 12
@@ -73,9 +73,11 @@ def create(
     team: str | None = None,
     manager: User | None = None,
     active: bool = True,
+    programs: list[Program] | None = None,
 ) -> tuple[User, str]:
     """A new account with a one-time password, which it must change at first sign-in."""
-    _check_account(name, roles)
+    programs = list(programs or [])
+    _check_account(name, roles, programs)
     user = User(
         email=email.strip().lower(),
         name=name.strip(),
@@ -83,23 +85,35 @@ def create(
         team=team,
         manager=manager,
         active=active,
+        programs=programs,
     )
     temporary = issue_temporary_password(user)
     try:
         user.save()
     except NotUniqueError:
         raise AccountError(f"An account for {email} exists already.") from None
-    audit.record("user created", now, actor=by, target=f"user:{user.pk}", detail={"roles": roles})
+    audit.record(
+        "user created",
+        now,
+        actor=by,
+        target=f"user:{user.pk}",
+        detail={"roles": roles, "programs": [p.slug for p in programs]},
+    )
     return user, temporary
 
 
-def _check_account(name: str, roles: list[str]) -> None:
-    """What every account needs: one or more known roles and a name."""
+def _check_account(name: str, roles: list[str], programs: list[Program]) -> None:
+    """What every account needs: one or more known roles, a name, and the programs it serves
+    unless its role reads every program."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise AccountError(f"Give one or more roles from: {', '.join(ROLES)}.")
     if not (name or "").strip():
         raise AccountError("Give the person's name.")
+    if not programs and not set(roles) & SEES_EVERY_PROGRAM:
+        raise AccountError(
+            "List the programs this person serves: their records are the only ones they see."
+        )
 
 
 def update(
@@ -113,14 +127,18 @@ def update(
     team: str | None,
     manager: User | None,
     active: bool,
+    programs: list[Program] | None = None,
 ) -> None:
-    """Change an account's e-mail, name, roles, team, manager or whether it may sign in."""
-    _check_account(name, roles)
+    """Change an account's e-mail, name, roles, team, manager, programs or whether it may
+    sign in."""
+    programs = list(programs or [])
+    _check_account(name, roles, programs)
     if manager is not None and manager.pk == user.pk:
         raise AccountError("A person cannot be their own manager.")
     deactivated = user.active and not active
     user.email, user.name = email.strip().lower(), name.strip()
     user.roles, user.team, user.manager, user.active = roles, team or None, manager, active
+    user.programs = programs
     try:
         user.save()
     except NotUniqueError:
@@ -132,7 +150,7 @@ def update(
         now,
         actor=by,
         target=f"user:{user.pk}",
-        detail={"roles": list(roles), "active": active},
+        detail={"roles": list(roles), "active": active, "programs": [p.slug for p in programs]},
     )
 
 

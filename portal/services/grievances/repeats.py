@@ -32,12 +32,17 @@ def watch(provider: Provider | None, program: Program, now: datetime) -> bool:
     return True
 
 
-def provider_records(provider: Provider, limit: int) -> tuple[list[Grievance], int]:
-    """The provider's newest records (what its page lists) and how many corrective action
-    plans are still awaited on the open ones among them."""
+def provider_records(
+    provider: Provider, limit: int, programs: list | None = None
+) -> tuple[list[Grievance], int]:
+    """The provider's newest records (what its page lists), of these programs (ids; None for
+    every program), and how many corrective action plans are still awaited on the open ones
+    among them."""
+    records = Grievance.objects(provider=provider)
+    if programs is not None:
+        records = records.filter(program__in=programs)
     records = list(
-        Grievance.objects(provider=provider)
-        .only("reference", "received_at", "level", "type", "status", "repeat_flag", "clocks")
+        records.only("reference", "received_at", "level", "type", "status", "repeat_flag", "clocks")
         .order_by("-received_at")
         .limit(limit)
     )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from mongoengine import Q
 
+from portal.access import MEMBER_DETAIL_FIELDS, can, may_read
 from portal.domain import lifecycle
 from portal.domain.clocks import IMPLIES
 from portal.domain.contacts import callback_status
@@ -54,13 +55,22 @@ def roles_of(user: User | None):
     return None if user is None else set(user.roles)
 
 
+NOT_SERVED = "this record belongs to a program you do not serve"
+
+
 def available(grievance: Grievance, user: User | None) -> list[str]:
-    """The actions this person may take on this record now."""
+    """The actions this person may take on this record now: none on a program they do not
+    serve."""
+    if user is not None and not may_read(user, grievance.program):
+        return []
     return lifecycle.available(state_of(grievance), roles_of(user))
 
 
 def why_not(action: str, grievance: Grievance, by: User | None) -> str | None:
-    """Why the lifecycle table refuses this action here, or None."""
+    """Why the lifecycle table (or the program's staffing) refuses this action here, or
+    None."""
+    if by is not None and not may_read(by, grievance.program):
+        return NOT_SERVED
     return lifecycle.why_not(action, state_of(grievance), roles_of(by))
 
 
@@ -82,6 +92,12 @@ def _set(grievance: Grievance, **values) -> dict:
     return changes
 
 
+def _serves_program(person: User, grievance: Grievance) -> None:
+    """A record goes only to someone who may open it."""
+    if not may_read(person, grievance.program):
+        raise ActionError(f"{person.name} does not serve {grievance.program.name}")
+
+
 def assign(grievance: Grievance, assignee: User, *, by: User, now: datetime) -> None:
     """Give a grievance to a staff member."""
     require("assign", grievance, by)
@@ -89,6 +105,7 @@ def assign(grievance: Grievance, assignee: User, *, by: User, now: datetime) -> 
         raise ActionError(f"{assignee.name} reads records but does not work them")
     if not assignee.active:
         raise ActionError(f"{assignee.name}'s account is not active")
+    _serves_program(assignee, grievance)
     before = grievance.assignee.name if grievance.assignee else None
     changes = {"assignee": (before, assignee.name), **_set(grievance, team=assignee.team)}
     grievance.assignee = assignee
@@ -272,6 +289,8 @@ def escalate(
     current = grievance.escalation_tier or "staff"
     if not reason or not reason.strip():
         raise ActionError("say why it is escalated")
+    if to is not None:
+        _serves_program(to, grievance)
     tier = TIERS[TIERS.index(current) + 1]
     grievance.escalation_tier = tier
     grievance.escalations.append(Escalation(at=now, by=by, tier=tier, to=to, reason=reason))
@@ -563,6 +582,12 @@ def correct(grievance: Grievance, *, by: User, now: datetime, reason: str, **val
     unknown = set(values) - set(CORRECTABLE)
     if unknown:
         raise ActionError(f"only intake facts are corrected here, not {sorted(unknown)}")
+    withheld = set(values) & MEMBER_DETAIL_FIELDS
+    if withheld and not can(by, "member.details"):
+        raise ActionError(
+            "the member's identifiers and contact details are corrected by staff who "
+            "contact members"
+        )
     changes = {}
     for path, value in values.items():
         holder, _, name = path.rpartition(".")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from portal import access
 from portal.domain.businesstime import Calendar
 from portal.models import Program, User
 
@@ -17,7 +18,8 @@ def home_program(user: User | None, programs: list[Program]) -> Program | None:
     """The program whose office hours a person's mail follows: their first program, or the
     first active program when they serve all of them."""
     if user is not None:
-        mine = [p for p in programs if p in (user.programs or [])]
+        listed = set(user.program_ids())
+        mine = [p for p in programs if p.pk in listed]
         if mine:
             return mine[0]
     return programs[0] if programs else None
@@ -29,8 +31,9 @@ def home_calendar(user: User | None, programs: list[Program]) -> Calendar | None
 
 
 def serves(user: User, program: Program) -> bool:
-    """Staff with no programs listed serve all of them."""
-    return not user.programs or program in user.programs
+    """The programs listed on the account; every program for those who read them all and
+    list none (portal.access)."""
+    return access.serves(user, program)
 
 
 def staff_with(*roles: str) -> list[User]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from portal.access import can
+from portal.access import can, program_scope
 from portal.domain.periods import previous_month
 from portal.domain.reports import Quarter, quarter_due
 from portal.domain.weeks import count_by_week, week_starts
@@ -15,19 +15,26 @@ from portal.services.reporting.quarterly import DEFAULT_DUE
 AT_RISK_WINDOW = timedelta(hours=24)
 
 
+def _readable(user: User):
+    """The records of the programs this person reads (portal.access)."""
+    scope = program_scope(user)
+    return Grievance.objects if scope is None else Grievance.objects(program__in=scope)
+
+
 def counts(user: User, now: datetime) -> dict:
     soon = now + AT_RISK_WINDOW
     mine = Grievance.objects.assigned_to(user)
+    records = _readable(user)
     return {
         "mine_open": mine.count(),
         "mine_overdue": mine.filter(overdue=True).count(),
         "mine_at_risk": mine.at_risk(soon).count(),
-        "overdue": Grievance.objects(is_open=True, overdue=True).count(),
-        "at_risk": Grievance.objects.at_risk(soon).count(),
-        "level3": Grievance.objects(is_open=True, level="III").count(),
-        "needs_review": Grievance.objects(needs_review=True).count(),
-        "unassigned": Grievance.objects(is_open=True, assignee=None).count(),
-        "open": Grievance.objects.open().count(),
+        "overdue": records.filter(is_open=True, overdue=True).count(),
+        "at_risk": records.at_risk(soon).count(),
+        "level3": records.filter(is_open=True, level="III").count(),
+        "needs_review": records.filter(needs_review=True).count(),
+        "unassigned": records.filter(is_open=True, assignee=None).count(),
+        "open": records.open().count(),
     }
 
 
@@ -66,12 +73,13 @@ def late_trend_analyses(user: User, now: datetime) -> list[dict]:
     return late
 
 
-def weekly(now: datetime, weeks: int = 12) -> dict:
-    """Received and resolved per week; reads only the weeks shown, two fields each."""
+def weekly(user: User, now: datetime, weeks: int = 12) -> dict:
+    """Received and resolved per week, of the programs this person reads; reads only the
+    weeks shown, two fields each."""
     starts = week_starts(now, weeks)
     since = datetime.combine(starts[0], datetime.min.time(), tzinfo=now.tzinfo)
-    received = Grievance.objects(received_at__gte=since).scalar("received_at")
-    resolved = Grievance.objects(resolved_at__gte=since).scalar("resolved_at")
+    received = _readable(user).filter(received_at__gte=since).scalar("received_at")
+    resolved = _readable(user).filter(resolved_at__gte=since).scalar("resolved_at")
     return {
         "labels": [f"{d:%b %d}" for d in starts],
         "received": count_by_week(received, starts),
