@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -40,6 +40,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     history.use_key(app.config["HISTORY_KEY"])
     runtime.init_app(app)
+
+    @app.before_request
+    def upload_limit():
+        # The import screen takes workbooks; every other page keeps MAX_CONTENT_LENGTH. Set
+        # before the CSRF check, which reads the body first (a view's own setting came too
+        # late, and anything over 256 KB got 413).
+        if request.endpoint == "import.index" and request.method == "POST":
+            request.max_content_length = app.config["IMPORT_UPLOAD_LIMIT"]
+
     csrf.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)

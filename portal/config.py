@@ -83,6 +83,10 @@ def from_environment(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": 3600,
         # Bounded request bodies: the public form is the one page anyone can reach.
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # The import screen's uploads (a 50,000-row workbook is about 3 MB), and the memory
+        # a worker's child process may use to read one.
+        "IMPORT_UPLOAD_LIMIT": _whole("IMPORT_UPLOAD_MB", "32") * 2**20,
+        "IMPORT_MEMORY_MB": _whole("IMPORT_MEMORY_MB", "1024"),
         # Submissions per address (Flask-Limiter syntax); a call centre behind one address
         # may need more.
         "COMPLAINT_RATE_LIMIT": env("COMPLAINT_RATE_LIMIT", "20 per hour"),

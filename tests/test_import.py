@@ -1,18 +1,22 @@
 """Importing old logs: every row checked first, bad files refused whole with each row,
 column and reason named; good files whole; twice adds nothing; export and back is the same."""
 
+import base64
 import csv
 import io
 import json
+import random
 import time
+import zipfile
 from datetime import UTC, datetime
 
 import openpyxl
 
-from portal.models import AuditEvent, CompletenessResult, Grievance
+from portal.models import AuditEvent, CompletenessResult, Grievance, ImportRun
 from portal.services.grievances.intake import Intake, submit
 from portal.services.grievances.verbs import resolve
-from tests.helpers import csrf_token
+from tests.conftest import PASSWORD
+from tests.helpers import csrf_token, live_login
 
 HEADER = [
     "Reference",
@@ -308,12 +312,16 @@ def test_the_upload_screen_shows_how_far_it_got(sign_in, programs, work_jobs):
     assert page.status_code == 200
     token = csrf_token(page.text)
     bad = _csv([GOOD[0], ["OLD-9", "2026-07-15", "Billing"] + [""] * 15])
-    # Scripts get the answer in one request, as JSON.
+    # Scripts are told where the run is, and ask it how far it got: a worker imports, never
+    # the web process.
     as_json = manager.post(
         "/admin/import/?format=json",
         data={"program": "ct-dental", "csrf_token": token, "file": _upload(bad)},
     )
-    assert as_json.status_code == 400 and as_json.json["problems"][0]["row"] == 3
+    assert as_json.status_code == 202 and as_json.json["status"] == "queued"
+    work_jobs()
+    run = manager.get(as_json.json["run"] + "?format=json").json
+    assert run["status"] == "done" and run["report"]["problems"][0]["row"] == 3
     # People upload, and a worker imports while the page says how far it got.
     queued = manager.post(
         "/admin/import/",
@@ -339,3 +347,85 @@ def test_the_upload_screen_shows_how_far_it_got(sign_in, programs, work_jobs):
 
     assert all(run.content is None for run in ImportRun.objects)  # the files are not kept
     assert sign_in("csr").get("/admin/import/").status_code == 403
+
+
+# Issue 18: uploads the review saw take the web process's memory, or answer 500.
+def _workbook(cell: str, doctype: str = "", level: int = 9) -> bytes:
+    """An XLSX whose one data row's reference is `cell`, its sheet written by hand (openpyxl
+    never writes a cell over 32,767 characters, nor a DOCTYPE)."""
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<worksheet xmlns="http://schemas.'
+        'openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>reference</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>received_at</t></is></c></row><row r="2">'
+        f'<c r="A2" t="inlineStr"><is><t>{cell}</t></is></c>'
+        '<c r="B2" t="inlineStr"><is><t>2026-07-14</t></is></c></row></sheetData></worksheet>'
+    ).encode()
+    book = openpyxl.Workbook()
+    plain = io.BytesIO()
+    book.save(plain)
+    source = zipfile.ZipFile(io.BytesIO(plain.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as crafted:
+        for part in source.infolist():
+            is_sheet = part.filename == "xl/worksheets/sheet1.xml"
+            crafted.writestr(part.filename, sheet if is_sheet else source.read(part))
+    return out.getvalue()
+
+
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;'
+    '&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+)
+EXTERNAL = '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def _live_upload(base, session, name, content, token):
+    return session.post(
+        f"{base}/admin/import/",
+        data={"program": "ct-dental", "csrf_token": token},
+        files={"file": (name, content)},
+        allow_redirects=False,
+        timeout=60,
+    )
+
+
+def test_bad_workbooks_are_refused_with_a_message_by_the_worker(
+    app, live_server, programs, staff, work_jobs, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IMPORT_MEMORY_MB", 130)
+    session = live_login(live_server, "manager@staff.test", PASSWORD)
+    token = csrf_token(session.get(f"{live_server}/admin/import/").text)
+    heavy = base64.b64encode(random.Random(18).randbytes(23 * 2**20)).decode()
+    cases = {
+        # A 200 MB cell in a 203 KB file: it took the web process to 559 MB.
+        "bomb.xlsx": (_workbook("x" * (200 * 2**20)), "unpacks 1027 times over"),
+        "laughs.xlsx": (_workbook("&lol3;", LAUGHS), "declares XML entities"),
+        "external.xlsx": (_workbook("&xxe;", EXTERNAL), "declares XML entities"),
+        # Over the memory an import may use, though it unpacks like an honest workbook.
+        "heavy.xlsx": (_workbook(heavy, level=1), "needs more than the 130 MB an import"),
+        "broken.xlsx": (b"PK\x03\x04 not really a zip", "not a readable XLSX workbook"),
+    }
+    runs = {}
+    for name, (content, _) in cases.items():
+        # The web process only keeps the file (it was 413 over 256 KB): a worker reads it.
+        answer = _live_upload(live_server, session, name, content, token)
+        assert answer.status_code == 302, (name, answer.status_code)
+        runs[name] = answer.headers["Location"]
+    work_jobs()
+    for name, (_, message) in cases.items():
+        page = session.get(f"{live_server}{runs[name]}")
+        assert page.status_code == 400 and message in page.text, (name, page.text[-2000:])
+        assert "Traceback" not in page.text
+    assert Grievance.objects.count() == 0  # nothing half-saved
+    assert "/etc/passwd" not in str([r.to_mongo() for r in ImportRun.objects])
+
+
+def test_an_upload_over_the_screens_limit_gets_a_plain_answer(live_server, programs, staff):
+    session = live_login(live_server, "manager@staff.test", PASSWORD)
+    token = csrf_token(session.get(f"{live_server}/admin/import/").text)
+    over = _live_upload(live_server, session, "big.csv", b"x" * (33 * 2**20), token)
+    assert over.status_code == 413 and "Traceback" not in over.text
+    # Every other page keeps its 256 KB limit.
+    login = session.post(f"{live_server}/login", data={"email": "x" * 300_000}, timeout=30)
+    assert login.status_code == 413

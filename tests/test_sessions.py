@@ -246,16 +246,16 @@ def test_the_answer_time_does_not_tell_which_accounts_exist(app, staff, monkeypa
     staff["csr"].save()
     client = app.test_client()
 
-    def median_ms(email: str) -> float:
-        times = []
-        for n in range(5):
-            started = time.perf_counter()
-            _attempt(client, email, f"wrong {n}", f"203.0.113.{n}")
-            times.append((time.perf_counter() - started) * 1000)
-        return statistics.median(times)
+    def ms(email: str, n: int) -> float:
+        started = time.perf_counter()
+        _attempt(client, email, f"wrong {n}", f"203.0.113.{n % 40}")
+        return (time.perf_counter() - started) * 1000
 
-    median_ms("csr@staff.test")  # warm up
-    known, unknown = median_ms("csr@staff.test"), median_ms("nobody@plan.example")
+    ms("csr@staff.test", 0)  # warm up
+    # Taken in turns, so that the other test processes' load falls on both alike.
+    pairs = [(ms("csr@staff.test", n), ms("nobody@plan.example", n)) for n in range(1, 8)]
+    known = statistics.median(p[0] for p in pairs)
+    unknown = statistics.median(p[1] for p in pairs)
     print(f"sign-in answer: existing account {known:.0f} ms, no account {unknown:.0f} ms")
     assert unknown > known * 0.6, (known, unknown)  # it was 9 ms against 318 ms
 

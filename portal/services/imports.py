@@ -4,31 +4,27 @@ same file twice adds nothing (a row's reference is its identity)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import uuid
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
+from flask import current_app
 from mongoengine.errors import BulkWriteError, NotUniqueError
 
-from portal.domain.importing import COLUMNS, Vocabulary, header_key, parse_row
+from portal.domain.importing import COLUMNS, Vocabulary, parse_row
 from portal.models import Counter, Grievance, ImportRun, Program, Provider, User
 from portal.services.accounts import audit
 from portal.services.grievances import intake
 from portal.services.grievances.intake import Intake, Outcome
+from portal.services.tables import ImportFileError, read_table, read_table_limited
+
+__all__ = ["ImportFileError", "ImportReport", "import_file", "upload", "run"]
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-MAX_ROWS = 200_000
-
-
-class ImportFileError(ValueError):
-    """The file itself cannot be read: wrong kind, no header, too many rows."""
 
 
 @dataclass
@@ -62,46 +58,6 @@ class ImportReport:
         }
 
 
-def read_table(name: str, content: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
-    """(header keys, rows as (line number, {key: cell})) from XLSX or CSV bytes."""
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as exc:
-            raise ImportFileError(
-                f"{name}: not a readable XLSX workbook ({type(exc).__name__})"
-            ) from None
-        rows = sheet.iter_rows(values_only=True)
-    elif suffix == ".csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError(f"{name}: a CSV file must be UTF-8 text") from None
-        rows = (tuple(r) for r in csv.reader(io.StringIO(text)))
-    else:
-        raise ImportFileError(f"{name}: import an .xlsx or a .csv file")
-    header = next(rows, None)
-    if not header or not any(header):
-        raise ImportFileError(
-            f"{name}: the first row must name the columns, e.g. {', '.join(COLUMNS[:4])}"
-        )
-    keys = [header_key(h) for h in header]
-    if "received_at" not in keys:
-        raise ImportFileError(f"{name}: no received_at column (the date each complaint came in)")
-
-    records = []
-    for line, cells in enumerate(rows, start=2):
-        if cells is None or not any(c not in (None, "") for c in cells):
-            continue  # blank lines are not rows
-        records.append((line, {k: v for k, v in zip(keys, cells, strict=False) if k in COLUMNS}))
-        if len(records) > MAX_ROWS:
-            raise ImportFileError(f"{name}: more than {MAX_ROWS} rows; split the file")
-    return keys, records
-
-
 def import_file(
     name: str,
     content: bytes,
@@ -111,9 +67,12 @@ def import_file(
     by: User | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    memory_mb: int | None = None,
 ) -> ImportReport:
-    """Check every row, then import all or nothing; every attempt is in the audit trail."""
-    report = _import(name, content, program, now, by, dry_run, progress)
+    """Check every row, then import all or nothing; every attempt is in the audit trail.
+    With `memory_mb` (an upload from the web) the file is read in a child process that may
+    use that much memory at most."""
+    report = _import(name, content, program, now, by, dry_run, progress, memory_mb)
     audit.record(
         "import" if not dry_run else "import checked",
         now,
@@ -138,9 +97,13 @@ def _import(
     by: User | None,
     dry_run: bool,
     progress: Progress | None,
+    memory_mb: int | None,
 ) -> ImportReport:
     report = ImportReport(file=name, program=program.slug, dry_run=dry_run)
-    keys, rows = read_table(name, content)
+    if memory_mb:
+        keys, rows = read_table_limited(name, content, memory_mb)
+    else:
+        keys, rows = read_table(name, content)
     report.ignored_columns = sorted({k for k in keys if k and k not in COLUMNS})
     vocabulary = Vocabulary(
         types=list(program.types),
@@ -295,9 +258,17 @@ def upload(
 
 
 def start(run_id, runtime) -> None:
-    """Queue an upload's import; with the queue down, run it here and now."""
+    """Queue an upload's import. Only a worker imports (never the web process, which a file
+    could take down with it); with the queue down the upload is refused, and says so."""
     if runtime.enqueue("default", "jobs.tasks.run_import", str(run_id), job_timeout=3600) is None:
-        run(run_id)
+        from portal.models import ImportRun
+
+        ImportRun.objects(pk=run_id, status="queued").update_one(
+            set__status="failed",
+            set__error="the import worker cannot be reached now (its queue is down); "
+            "nothing was imported: upload the file again in a few minutes",
+            unset__content=True,
+        )
 
 
 def run(run_id) -> None:
@@ -321,6 +292,7 @@ def run(run_id) -> None:
             by=job.by,
             dry_run=job.dry_run,
             progress=progress,
+            memory_mb=current_app.config["IMPORT_MEMORY_MB"],
         )
     except ImportFileError as exc:
         ImportRun.objects(pk=run_id).update_one(
