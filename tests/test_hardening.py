@@ -1,6 +1,8 @@
 """Issue 18: inputs that gave a 500 now get a plain answer, over HTTP against the running app
 where they were seen that way."""
 
+import re
+
 import requests
 
 from tests.helpers import csrf_token, one_time_password
@@ -78,3 +80,17 @@ def test_a_new_accounts_one_time_password_is_shown_once_and_kept_out_of_the_cook
     # The next page does not show it again.
     listed = admin.get("/admin/user/")
     assert temporary not in listed.text
+
+
+def test_the_enrolment_key_stays_on_the_server(app, sign_in, staff):
+    """The authenticator key being enrolled used to sit in the session cookie (signed, not
+    encrypted): now the account keeps it until the first code confirms it."""
+    csr = sign_in("csr")
+    page = csr.get("/account/two-factor")
+    key = re.search(r"Or type this key: <code>([A-Z2-7]+)</code>", page.text).group(1)
+    cookie = csr.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert key not in repr(session)
+    from portal.models import User
+
+    assert User.objects.get(pk=staff["csr"].pk).totp_pending_secret == key
