@@ -99,3 +99,19 @@ def one_time_password(html: str, email: str) -> str:
     found = re.search(rf"One-time password for {re.escape(email)}: <code[^>]*>(\S+)</code>", html)
     assert found, f"no one-time password for {email} on the page"
     return found.group(1)
+
+
+def create_account(admin, email: str, roles: list[str], programs=(), **fields):
+    """An administrator's client fills in the Users screen's form for a new account; the
+    answer (it shows the one-time password)."""
+    page = admin.get("/admin/user/new/")
+    data = {
+        "email": email,
+        "name": email.split("@")[0].title(),
+        "roles": roles,
+        "programs": [str(p.pk) for p in programs],
+        "active": "y",
+        "csrf_token": csrf_token(page.text),
+        **fields,
+    }
+    return admin.post("/admin/user/new/", data=data)

@@ -3,7 +3,7 @@
 import re
 
 from portal.models import AuditEvent, User
-from tests.helpers import csrf_token, login, one_time_password
+from tests.helpers import create_account, csrf_token, login, one_time_password
 
 
 def _change(session, current, new, confirm=None):
@@ -55,17 +55,8 @@ def test_an_administrator_creates_an_account_on_the_screen(app, sign_in, program
     admin = sign_in("admin")
     page = admin.get("/admin/user/new/")
     assert page.status_code == 200
-    created = admin.post(
-        "/admin/user/new/",
-        data={
-            "email": "analyst@plan.example",
-            "name": "An Analyst",
-            "roles": ["liaison"],
-            "programs": [str(programs["ia-escalations"].pk)],
-            "active": "y",
-            "csrf_token": csrf_token(page.text),
-        },
-        follow_redirects=True,
+    created = create_account(
+        admin, "analyst@plan.example", ["liaison"], [programs["ia-escalations"]]
     )
     assert created.status_code == 200
     temporary = one_time_password(created.text, "analyst@plan.example")

@@ -5,7 +5,7 @@ import re
 
 import requests
 
-from tests.helpers import csrf_token, one_time_password
+from tests.helpers import create_account, csrf_token, one_time_password
 
 
 def test_json_bodies_on_the_form_pages_get_a_plain_answer(live_server, programs):
@@ -57,18 +57,7 @@ def test_a_new_accounts_one_time_password_is_shown_once_and_kept_out_of_the_cook
     app, sign_in, programs
 ):
     admin = sign_in("admin")
-    page = admin.get("/admin/user/new/")
-    created = admin.post(
-        "/admin/user/new/",
-        data={
-            "email": "fresh@plan.example",
-            "name": "Fresh Person",
-            "roles": ["csr"],
-            "programs": [str(programs["ct-dental"].pk)],
-            "active": "y",
-            "csrf_token": csrf_token(page.text),
-        },
-    )
+    created = create_account(admin, "fresh@plan.example", ["csr"], [programs["ct-dental"]])
     # Answered at once, not through a redirect and a flash message kept in the session.
     assert created.status_code == 200
     assert created.headers["Cache-Control"] == "no-store"

@@ -10,7 +10,7 @@ import requests
 
 from portal.models import AuditEvent, User
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token, live_login, login, one_time_password
+from tests.helpers import create_account, csrf_token, live_login, login, one_time_password
 
 
 def _opens_records(base: str, cookies) -> bool:
@@ -107,19 +107,7 @@ def test_deactivation_and_sign_out_everywhere_end_every_session(live_server, sta
 
 
 def test_a_new_administrator_sets_a_password_then_a_second_factor(app, sign_in, clock):
-    admin = sign_in("admin")
-    page = admin.get("/admin/user/new/")
-    created = admin.post(
-        "/admin/user/new/",
-        data={
-            "email": "newadmin@plan.example",
-            "name": "New Admin",
-            "roles": ["admin"],
-            "active": "y",
-            "csrf_token": csrf_token(page.text),
-        },
-        follow_redirects=True,
-    )
+    created = create_account(sign_in("admin"), "newadmin@plan.example", ["admin"])
     temporary = one_time_password(created.text, "newadmin@plan.example")
     client = app.test_client()
     page = client.get("/login")
