@@ -9,7 +9,6 @@ from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter
 from flask_admin.form.fields import JSONField
 from flask_login import current_user
 
-from portal.access import program_scope
 from portal.admin.base import SecureModelView, _part
 from portal.clock import utcnow
 from portal.services.accounts import twofactor, users
@@ -20,7 +19,7 @@ PROVIDER_RECORDS_SHOWN = 200
 
 def _provider_records(provider):
     records, open_caps = repeats.provider_records(
-        provider, PROVIDER_RECORDS_SHOWN, program_scope(current_user)
+        provider, PROVIDER_RECORDS_SHOWN, users.programs_read(current_user)
     )
     return _part(
         "admin/parts/provider_records.html",

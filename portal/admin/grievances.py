@@ -17,15 +17,22 @@ from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError as MongoValidationError
 
-from portal.access import MEMBER_DETAIL_FIELDS, can, program_scope
+from portal.access import MEMBER_DETAIL_FIELDS, can
 from portal.admin import actions
-from portal.admin.base import SecureModelView, _part, audited, forbidden, neutralise
+from portal.admin.base import (
+    SecureModelView,
+    _part,
+    audited,
+    forbidden,
+    neutralise,
+    programs_served,
+)
 from portal.clock import utcnow
 from portal.domain.lifecycle import STATUSES
 from portal.domain.vocabulary import LISTS
 from portal.models import Program, Provider, User
 from portal.runtime import runtime
-from portal.services.accounts import audit
+from portal.services.accounts import audit, users
 from portal.services.documents import built
 from portal.services.grievances import clocks as clock_service
 from portal.services.grievances import history as history_service
@@ -54,9 +61,8 @@ def _programs_for_filters() -> list[Program]:
     """The programs this person reads, with their names and lists, read once per page however
     many filters offer them."""
     if "filter_programs" not in g:
-        scope = program_scope(current_user)
-        programs = Program.objects if scope is None else Program.objects(pk__in=scope)
-        g.filter_programs = list(programs.only("slug", "name", *LISTS.values()).order_by("name"))
+        programs = programs_served().only("slug", "name", *LISTS.values())
+        g.filter_programs = list(programs.order_by("name"))
     return g.filter_programs
 
 
@@ -405,7 +411,7 @@ class GrievanceView(SecureModelView):
     def get_query(self):
         # The list, the record page, its actions and the export all start here: each person
         # reads the records of the programs they serve (portal.access).
-        scope = program_scope(current_user)
+        scope = users.programs_read(current_user)
         query = super().get_query()
         return query if scope is None else query.filter(program__in=scope)
 

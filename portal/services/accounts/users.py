@@ -8,7 +8,7 @@ from datetime import datetime
 
 from mongoengine.errors import NotUniqueError
 
-from portal.access import ROLES, SEES_EVERY_PROGRAM
+from portal.access import ROLES, SEES_EVERY_PROGRAM, program_scope
 from portal.models import Program, User
 from portal.services.accounts import audit
 
@@ -152,6 +152,16 @@ def update(
         target=f"user:{user.pk}",
         detail={"roles": list(roles), "active": active, "programs": [p.slug for p in programs]},
     )
+
+
+def programs_read(user: User) -> list | None:
+    """The ids of the programs whose records this person reads; None when that is every
+    program (by role, or because the account lists them all), so that a query of records
+    needs no filter for it."""
+    scope = program_scope(user)
+    if scope is None or set(Program.objects.scalar("pk")) <= set(scope):
+        return None
+    return scope
 
 
 def end_sessions(user: User) -> int:

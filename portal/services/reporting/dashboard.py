@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from portal.access import can, program_scope
+from portal.access import can
 from portal.domain.periods import previous_month
 from portal.domain.reports import Quarter, quarter_due
 from portal.domain.weeks import count_by_week, week_starts
 from portal.models import CompletenessResult, Grievance, TrendAnalysis, User
+from portal.services.accounts import users
 from portal.services.mail.staffmail import active_programs, serves
 from portal.services.reporting.quarterly import DEFAULT_DUE
 
@@ -17,7 +18,7 @@ AT_RISK_WINDOW = timedelta(hours=24)
 
 def _readable(user: User):
     """The records of the programs this person reads (portal.access)."""
-    scope = program_scope(user)
+    scope = users.programs_read(user)
     return Grievance.objects if scope is None else Grievance.objects(program__in=scope)
 
 
