@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -64,6 +64,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The public forms check their own CSRF token, so that an expired page comes back with
     # what the member typed instead of an error page.
     csrf.exempt(complaint_bp)
+
+    @app.route("/favicon.ico")
+    def favicon():
+        """Browsers ask for it whatever the page says; the pages link the SVG."""
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.route("/")
     def home():

@@ -115,3 +115,8 @@ def create_account(admin, email: str, roles: list[str], programs=(), **fields):
         **fields,
     }
     return admin.post("/admin/user/new/", data=data)
+
+
+def offered_actions(page: str) -> set[str]:
+    """The actions a record's page offers: one form (class action-NAME) for each."""
+    return set(re.findall(r'<form [^>]*class="[^"]*\baction-(\w+)"', page))

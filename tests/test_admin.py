@@ -193,9 +193,9 @@ def test_the_record_shows_each_clock_with_its_state_and_why(sign_in, programs, s
     session = sign_in("supervisor")
     page = session.get(f"/admin/grievance/details/?id={grievance.pk}").text
     assert "initial response" in page and "2 business days" in page
-    assert "met by member contacted on time" in page
+    assert "done on time: a contact that reaches the member" in page
     # The resolution clock is long overdue by the real clock: said plainly, with its reasons.
-    assert "overdue by" in page and "waiting for resolved" in page
+    assert "overdue by" in page and "waiting for the resolution" in page
     assert "How the due time was set" in page
     assert "The day of receipt, Mon 2026-03-02, does not count." in page
     assert "contact attempt" in page  # the history

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from portal.models import Grievance
 from portal.services.grievances.intake import Intake, submit
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, offered_actions
 
 
 def _act(client, grievance, action, **fields):
@@ -24,7 +24,7 @@ def _details(client, grievance) -> str:
 
 def _work_forms(page: str) -> set[str]:
     """The actions the record page offers: one form (class action-NAME) for each."""
-    return set(re.findall(r'class="card card-body action-(\w+)"', page))
+    return offered_actions(page)
 
 
 def test_a_manager_takes_a_record_from_received_to_closed(sign_in, programs, staff, clock):

@@ -48,6 +48,12 @@ def test_manager_works_a_record_in_the_browser(live_server, programs, staff, bro
     assert page.locator("text=<img src=x onerror=alert(1)> The front desk was rude.").count()
     shots(page, "record")
 
+    # The summary first, the work beside it: each action opens where it is listed.
+    assert (
+        page.locator(".record-summary >> text=Overdue").count()
+        or page.locator(".record-summary .badge-danger").count()
+    )
+    page.click("summary:has-text('Record a contact attempt')")
     contact = page.locator("form.action-contact")
     contact.locator("select[name='contact-with_whom']").select_option("member")
     contact.locator("select[name='contact-channel']").select_option("phone")
@@ -57,6 +63,7 @@ def test_manager_works_a_record_in_the_browser(live_server, programs, staff, bro
     page.wait_for_selector("text=Contact attempt recorded.")
     shots(page, "contact-recorded")
 
+    page.click("summary:has-text('Resolve')")
     resolve = page.locator("form.action-resolve")
     resolve.locator("textarea[name='resolve-summary']").fill("Spoke with the office manager.")
     resolve.locator("input[value='yes']").check()

@@ -22,7 +22,7 @@ from portal.services.grievances import verbs as grievances
 from portal.services.grievances.intake import Intake, submit
 from portal.services.grievances.verbs import ActionError
 from portal.services.reporting.reports import quarterly as quarterly_report
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, offered_actions
 
 PROGRAMS = ("ct-dental", "ia-escalations", "co-cma", "md-hmo")
 
@@ -151,7 +151,7 @@ def _records(programs, staff) -> dict[str, Grievance]:
 
 
 def _offered(page: str) -> set[str]:
-    return set(re.findall(r'class="card card-body action-(\w+)"', page))
+    return offered_actions(page)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -12,7 +12,7 @@ from portal.services import training
 from portal.services.grievances.intake import Intake, submit
 from tests.browser import serious_accessibility_problems
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, offered_actions
 
 
 def test_the_help_explains_each_program_clock_and_action(sign_in, programs):
@@ -37,7 +37,7 @@ def test_every_action_form_links_to_its_paragraph(sign_in, programs):
         datetime(2026, 11, 16, 15, tzinfo=UTC),
     )
     record = sign_in("manager").get(f"/admin/grievance/details/?id={grievance.pk}").text
-    offered = set(re.findall(r'class="card card-body action-(\w+)"', record))
+    offered = offered_actions(record)
     linked = set(re.findall(r'/admin/help/#action-(\w+)"', record))
     assert offered and offered == linked
 

@@ -25,7 +25,8 @@ def init_admin(app: Flask) -> Admin:
         app,
         name="Grievance portal",
         index_view=HomeView(name="Home", url="/admin"),
-        theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html"),
+        # Full width: references and dates stay on one line on a wide screen.
+        theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html", fluid=True),
         csp_nonce_generator=csp_nonce,
     )
     admin.add_view(GrievanceView(Grievance, name="Grievances", endpoint="grievance"))

@@ -28,7 +28,7 @@ from portal.admin.base import (
     programs_served,
 )
 from portal.clock import utcnow
-from portal.domain.lifecycle import STATUSES
+from portal.domain.lifecycle import STATUS_WORDS, STATUSES
 from portal.domain.vocabulary import LISTS
 from portal.models import Program, Provider, User
 from portal.runtime import runtime
@@ -178,7 +178,15 @@ def _contacts(view, context, model, name):
         )
         for a in sorted(model.contact_attempts, key=lambda a: a.at, reverse=True)
     )
-    return Markup('<table class="table table-sm contacts">{}</table>').format(rows)
+    if not model.contact_attempts:
+        return ""
+    head = Markup(
+        "<thead><tr><th>When</th><th>With</th><th>By</th><th>Outcome</th><th>Who</th>"
+        "<th>Note</th></tr></thead>"
+    )
+    return Markup('<table class="table table-sm contacts">{}<tbody>{}</tbody></table>').format(
+        head, rows
+    )
 
 
 def _clocks(view, context, model, name):
@@ -187,6 +195,92 @@ def _clocks(view, context, model, name):
         rows=clock_service.rows(model, utcnow()),
         zone=model.program.timezone,
     )
+
+
+def _substantiated(model) -> str:
+    said = {True: "Substantiated", False: "Unsubstantiated"}.get(model.substantiated)
+    if said is None:
+        return "Not decided" if model.status in ("resolved", "closed") else ""
+    reason = model.substantiation_reason or ""
+    return f"{said} ({reason})" if reason else said
+
+
+def _yes_no(value) -> str:
+    return "Yes" if value else "No"
+
+
+STATE_BADGES = {
+    "overdue": "danger",
+    "at_risk": "warning",
+    "met": "success",
+    "paused": "secondary",
+    "running": "info",
+}
+STATUS_BADGES = {"received": "info", "in_progress": "primary", "escalated": "warning"}
+
+
+def summary(model, now) -> dict:
+    """The top of a record's page: what it is, who has it, and the next thing due."""
+    waiting = [c for c in clock_service.rows(model, now) if c["met"] is None]
+    nearest = min(waiting, key=lambda c: c["due"]) if waiting else None
+    return {
+        "status": STATUS_WORDS.get(model.status, model.status),
+        "status_badge": STATUS_BADGES.get(model.status, "secondary"),
+        "fields": [
+            ("Program", model.program.name),
+            ("Received", _local(model, model.received_at)),
+            ("Level", model.level or "not set"),
+            ("Type", model.type or "not set"),
+            ("Category", model.category or "not set"),
+            ("Priority", model.priority or "not set"),
+            ("Assigned to", model.assignee.name if model.assignee else "nobody yet"),
+            ("Tier", model.escalation_tier or "staff"),
+            ("Substantiated", _substantiated(model) or "not decided yet"),
+            ("Resolved", _local(model, model.resolved_at) or "not yet"),
+        ],
+        "next": nearest
+        and {
+            "name": nearest["name"],
+            "due": nearest["due"].strftime("%a %Y-%m-%d %H:%M %Z"),
+            "state": nearest["state"].replace("_", " "),
+            "badge": STATE_BADGES.get(nearest["state"], "light"),
+            "sentence": nearest["sentence"],
+        },
+    }
+
+
+# The record's page below its summary: each section and the columns it shows, in order.
+SECTIONS = (
+    (
+        "The complaint",
+        (
+            ("narratives", "Narratives"),
+            ("triage", "Triage"),
+            ("intake_source", "Came in by"),
+            ("incident_date", "Date of the incident"),
+            ("staff_involved", "Staff complained about"),
+            ("desired_resolution", "What the member wants"),
+            ("mco", "MCO"),
+            ("team", "Team"),
+        ),
+    ),
+    ("Member and caller", (("member", "Member"), ("caller", "Caller"))),
+    ("Provider", (("provider", "Provider"), ("repeat_flag", "Repeat complaints"))),
+    ("Clocks", (("clocks", "Deadlines"),)),
+    ("Contact attempts", (("contact_attempts", "Attempts"),)),
+    (
+        "Resolution",
+        (
+            ("resolution", "Resolution"),
+            ("substantiated", "Substantiated"),
+            ("resolved_at", "Resolved"),
+            ("member_told_at", "Member told of the resolution"),
+            ("department_reports", "Reports to the Department"),
+        ),
+    ),
+    ("Keeping", (("retain_until", "Kept until"), ("legal_hold", "Legal hold"))),
+    ("History", (("history", "Every change"),)),
+)
 
 
 def _shown_changes(changes: dict, details: bool) -> dict:
@@ -244,7 +338,7 @@ class GrievanceView(SecureModelView):
         FilterEqual(
             column="status",
             name="Status",
-            options=[(s, s.replace("_", " ")) for s in STATUSES],
+            options=[(s, STATUS_WORDS[s]) for s in STATUSES],
         ),
         InList(column="level", name="Level", list_name="levels"),
         InList(column="type", name="Type", list_name="types"),
@@ -272,6 +366,15 @@ class GrievanceView(SecureModelView):
         "history": _history,
         "repeat_flag": lambda v, c, m, n: "flagged for Level II review" if m.repeat_flag else "",
         "provider": lambda v, c, m, n: m.provider.name if m.provider else (m.provider_name or ""),
+        "status": lambda v, c, m, n: STATUS_WORDS.get(m.status, m.status),
+        "substantiated": lambda v, c, m, n: _substantiated(m),
+        "resolved_at": _due,
+        "retain_until": lambda v, c, m, n: (
+            m.retain_until.astimezone(ZoneInfo(m.program.timezone)).strftime("%Y-%m-%d")
+            if m.retain_until
+            else ""
+        ),
+        "legal_hold": lambda v, c, m, n: _yes_no(m.legal_hold),
         "member_told_at": lambda v, c, m, n: (
             f"{_local(m, m.member_told_at)} ({m.member_told_how or ''})" if m.member_told_at else ""
         ),
@@ -331,6 +434,9 @@ class GrievanceView(SecureModelView):
     # Narratives and contact attempts are append-only: they are added by the actions on the
     # record's screen, never edited in place.
     column_labels = {
+        "received_at": "Received",
+        "next_due_at": "Next due",
+        "assignee": "Assigned to",
         "member_told_at": "Member told of the resolution",
         "department_reports": "Reports to the Department",
     }
@@ -419,6 +525,8 @@ class GrievanceView(SecureModelView):
         # The details screen carries a small form for each action this user may take.
         if template == self.details_template and kwargs.get("model") is not None:
             model = kwargs["model"]
+            kwargs["summary"] = summary(model, utcnow())
+            kwargs["sections"] = SECTIONS
             # A read of member data (HIPAA 164.312(b)): who opened which record, and when.
             audited("record viewed", model.reference)
             failed = g.pop("failed_action", None)

@@ -138,20 +138,47 @@ def clock_state(
     return "running"
 
 
+# What a clock waits for, in words: "waiting for the acknowledgment".
+EVENT_WORDS = {
+    "acknowledged": "the acknowledgment",
+    "member contacted": "a contact that reaches the member",
+    "office contacted": "a contact that reaches the provider office",
+    "originator contacted": "a contact that reaches whoever raised it",
+    "mco contacted": "contact with the MCO",
+    "mco reached originator": "the MCO's word that it reached the member or office",
+    "callback approved": "the unit lead's approval of the callback",
+    "callback complete": "the callback (reached, or two calls and a letter)",
+    "site visit": "the site visit",
+    "cap received": "the corrective action plan",
+    "follow up": "the follow-up",
+    "alert sent": "the alert to senior management",
+    "department report": "the report to the Department",
+    "department final report": "the final report to the Department",
+    "facts gathered": "the facts of the investigation",
+    "office still deficient": "the finding that the office is still deficient",
+    "state referral": "the referral to the state agency",
+    "resolved": "the resolution",
+    "member told": "telling the member the resolution",
+    "extension notice": "the notice of the extension",
+}
+assert set(EVENT_WORDS) == set(EVENTS), "every event has its words"
+
+
 def describe_state(
     state: str, due: datetime, met: datetime | None, met_by: str, now: datetime
 ) -> str:
     """One plain sentence on where a clock stands."""
+    what = EVENT_WORDS.get(met_by, met_by)
     if state == "met":
         late = met > due
-        return f"met by {met_by}" + (f", {_span(met - due)} late" if late else " on time")
+        return f"done {_span(met - due)} late: {what}" if late else f"done on time: {what}"
     if state == "paused":
         return "paused: waiting on the member or an outside party"
     if state == "overdue":
-        return f"overdue by {_span(now - due)}: waiting for {met_by}"
+        return f"overdue by {_span(now - due)}: waiting for {what}"
     if state == "at_risk":
-        return f"due in {_span(due - now)}: waiting for {met_by}"
-    return f"due in {_span(due - now)}"
+        return f"due in {_span(due - now)}: waiting for {what}"
+    return f"due in {_span(due - now)}: {what}"
 
 
 def _span(delta: timedelta) -> str:

@@ -10,6 +10,15 @@ from portal.access import PERMISSIONS
 
 STATUSES = ("received", "in_progress", "escalated", "resolved", "closed", "withdrawn")
 OPEN = frozenset({"received", "in_progress", "escalated"})
+# How a person says each status.
+STATUS_WORDS = {
+    "received": "Received",
+    "in_progress": "In progress",
+    "escalated": "Escalated",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+}
 ANY = frozenset(STATUSES)
 TIERS = ("staff", "supervisor", "manager")
 

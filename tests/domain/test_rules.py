@@ -129,8 +129,10 @@ def test_repeat_watch_counts_only_the_window():
 def test_state_sentences():
     due = utc(2026, 3, 4, 22)
     assert describe_state("overdue", due, None, "site visit", due + timedelta(days=2, hours=3)) == (
-        "overdue by 2 days 3 h: waiting for site visit"
+        "overdue by 2 days 3 h: waiting for the site visit"
     )
     assert describe_state("met", due, due - timedelta(hours=1), "resolved", due) == (
-        "met by resolved on time"
+        "done on time: the resolution"
     )
+    late = describe_state("met", due, due + timedelta(days=5, hours=8), "acknowledged", due)
+    assert late == "done 5 days 8 h late: the acknowledgment"
