@@ -169,6 +169,14 @@ def seed_programs(refresh: bool) -> None:
     click.echo(f"complaint procedures: {load_procedures()} published (version 1 where none was)")
 
 
+@seed_group.command("search-keys")
+def seed_search_keys() -> None:
+    """Give records written before search keys existed their keys (once, after upgrading)."""
+    from portal.services.grievances.verbs import add_search_keys
+
+    click.echo(f"search keys: {add_search_keys()} records given their keys")
+
+
 @seed_group.command("demo")
 @click.option("--force", is_flag=True, help="Run even against MONGODB_URI (never in production).")
 @click.option("--records", type=int, default=300, show_default=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 # (form_subdocuments), not EmbeddedDocumentListField.
 import mongoengine as me
 
+from portal.domain import search
 from portal.domain.lifecycle import OPEN, STATUSES  # the lifecycle's own lists
 
 OPEN_STATUSES = tuple(s for s in STATUSES if s in OPEN)
@@ -157,6 +158,8 @@ class Grievance(me.Document):
     """One grievance with what belongs only to it embedded."""
 
     reference = me.StringField(required=True, unique=True, max_length=40)
+    # What the search box finds it by (portal.domain.search), kept on every write.
+    search_keys = me.ListField(me.StringField(max_length=120))
     program = me.ReferenceField("Program", required=True)
     received_at = me.DateTimeField(required=True)
     intake_source = me.StringField(max_length=80)
@@ -223,6 +226,7 @@ class Grievance(me.Document):
         "queryset_class": GrievanceQuerySet,
         "indexes": [
             "reference",
+            "search_keys",
             ("is_open", "next_due_at"),
             ("assignee", "is_open"),
             ("program", "received_at"),
@@ -239,6 +243,20 @@ class Grievance(me.Document):
 
     def __str__(self):
         return self.reference
+
+    def to_mongo(self, *args, **kwargs):
+        # Every write goes through here (save, and the import's bulk insert): the search keys
+        # follow the reference, the member and the provider.
+        provider = getattr(self.provider, "name", None) if self.provider else None
+        keys = search.record_keys(
+            self.reference,
+            self.member.name if self.member else None,
+            self.member.member_id if self.member else None,
+            (self.provider_name, provider),
+        )
+        if keys != list(self.search_keys or []):
+            self.search_keys = keys
+        return super().to_mongo(*args, **kwargs)
 
     def intake_text(self) -> str | None:
         return next((n.text for n in self.narratives if n.kind == "intake"), None)

@@ -11,6 +11,7 @@ from mongoengine import Q
 
 from portal.access import MEMBER_DETAIL_FIELDS, can, may_read
 from portal.domain import lifecycle
+from portal.domain import search as search_keys
 from portal.domain.clocks import IMPLIES
 from portal.domain.contacts import callback_status
 from portal.domain.lifecycle import TIERS
@@ -473,29 +474,42 @@ def reopen(grievance: Grievance, *, by: User, now: datetime, reason: str) -> Non
     grievance.save()
 
 
-REFERENCE = re.compile(r"^G-\d{4}-\d{1,9}$", re.IGNORECASE)
 NPI = re.compile(r"^\d{10}$")
 
 
 def search(query, term: str):
-    """Find records the way staff ask: a reference, a member ID or an NPI is an exact,
-    indexed match; anything else looks in member and provider names."""
-    term = term.strip()
+    """Find records the way staff ask, each by an indexed equality (portal.domain.search): a
+    reference in any case, with or without dashes, its beginning or its number alone; a
+    member ID; an NPI; or the words of the member's or provider's name, accents ignored."""
+    term = (term or "").strip()
     if not term:
         return query
-    if REFERENCE.match(term):
-        return query.filter(reference=term.upper())
+    either, every = search_keys.term_keys(term)
+    # Each way of matching is its own indexed query ($or is a scan on the embedded store).
+    ways = [Q(search_keys__in=either)] if either else []
+    if every:
+        condition = Q(search_keys=every[0])
+        for key in every[1:]:
+            condition &= Q(search_keys=key)
+        ways.append(condition)
     if NPI.match(term):
-        return query.filter(provider__in=list(Provider.objects(npi=term).scalar("pk")))
-    by_id = query.clone().filter(member__member_id__in=list({term, term.upper()}))
-    if by_id.count():
-        return by_id
-    providers = list(Provider.objects(name__icontains=term).scalar("pk"))
-    return query.filter(
-        Q(member__name__icontains=term)
-        | Q(provider_name__icontains=term)
-        | Q(provider__in=providers)
-    )
+        ways.append(Q(provider__in=list(Provider.objects(npi=term).scalar("pk"))))
+    if len(ways) == 1:
+        return query.filter(ways[0])
+    found = {pk for way in ways for pk in Grievance.objects(way).scalar("pk")}
+    return query.filter(pk__in=list(found))
+
+
+def add_search_keys() -> int:
+    """Records written before search keys existed get them; how many. Each is one indexed
+    update of that field alone."""
+    missing = Grievance.objects(Q(search_keys__exists=False) | Q(search_keys__size=0))
+    done = 0
+    for record in missing.only("reference", "member", "provider", "provider_name"):
+        record.to_mongo()  # works the keys out
+        Grievance.objects(pk=record.pk).update_one(set__search_keys=record.search_keys)
+        done += 1
+    return done
 
 
 def set_legal_hold(grievance: Grievance, *, on: bool, by: User, now: datetime, reason: str) -> None:
