@@ -177,22 +177,15 @@ def import_command(file, slug, dry_run, as_json):
 def export_command(file, slug):
     """Write a program's records to FILE (.xlsx or .csv) in the columns `portal import`
     reads: a log kept in Excel can go out and come back."""
-    import csv
-    import io
-
     from portal.services.reporting import records
 
     program = _program(slug)
     columns, rows = records.export_rows(program)
     suffix = Path(file).suffix.lower()
     if suffix == ".xlsx":
-        payload = spreadsheets.workbook([("Records", columns, rows, None)])
+        payload = spreadsheets.workbook([("Grievances", columns, rows, None)])
     elif suffix == ".csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows([spreadsheets.csv_safe(v) for v in row] for row in rows)
-        payload = out.getvalue().encode("utf-8")
+        payload = spreadsheets.export_csv(columns, rows)
     else:
         raise click.BadParameter("write an .xlsx or a .csv file", param_hint="FILE")
     Path(file).write_bytes(payload)

@@ -429,3 +429,55 @@ def test_an_upload_over_the_screens_limit_gets_a_plain_answer(live_server, progr
     # Every other page keeps its 256 KB limit.
     login = session.post(f"{live_server}/login", data={"email": "x" * 300_000}, timeout=30)
     assert login.status_code == 413
+
+
+def test_the_screens_export_reads_plainly_and_imports_again(
+    app, sign_in, programs, staff, portal_cli, tmp_path
+):
+    """Issue 19: the export's sheet is named, its headers are words, times are the office's
+    and Yes/No are words; the import reads it back into the same records."""
+    ct = programs["ct-dental"]
+    received = datetime(2026, 8, 3, 15, 12, 30, tzinfo=UTC)  # 11:12:30 in Hartford
+    record = submit(
+        ct, Intake(description="Billing mix-up", member_name="Al Roe", level="II"), received
+    )
+    resolve(
+        record,
+        by=staff["manager"],
+        now=datetime(2026, 8, 10, 14, tzinfo=UTC),
+        summary="Refunded",
+        substantiated=True,
+    )
+    answer = sign_in("manager").get("/admin/grievance/export/xlsx/")
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.data)).active
+    assert sheet.title == "Grievances"
+    header = [c.value for c in sheet[1]]
+    assert header[:8] == [
+        "Reference",
+        "Received",
+        "Type",
+        "Level",
+        "Priority",
+        "Category",
+        "Status",
+        "Source",
+    ]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["Received"] == datetime(2026, 8, 3, 11, 12, 30)  # office time, no microseconds
+    assert sheet[2][1].number_format == "yyyy-mm-dd hh:mm"
+    assert row["Resolved"] == datetime(2026, 8, 10, 10, 0)
+    assert (row["Substantiated"], row["Overdue"], row["Status"]) == ("Yes", "No", "Resolved")
+    assert row["Member name"] == "Al Roe" and row["Program"] == "ct-dental"
+    path = tmp_path / "from-the-screen.xlsx"
+    path.write_bytes(answer.data)
+    before = [
+        (g.reference, g.received_at, g.level, g.status, g.resolution) for g in Grievance.objects
+    ]
+    Grievance.objects.delete()  # the test's own records
+    imported = _import(portal_cli, path)
+    assert imported.exit_code == 0, imported.stderr
+    after = [
+        (g.reference, g.received_at, g.level, g.status, g.resolution) for g in Grievance.objects
+    ]
+    assert after == before
+    assert Grievance.objects.get().member.name == "Al Roe"

@@ -85,13 +85,13 @@ def test_exports_neutralise_formulas_hide_member_fields_by_role_and_are_audited(
     rows = list(csv.reader(io.StringIO(manager.get("/admin/grievance/export/csv/").text)))
     header, row = rows[0], rows[1]
     record = dict(zip(header, row, strict=True))
-    assert record["Description"] == '\'=HYPERLINK("http://evil")'
-    assert record["Member.Name"] == "'+Formula Person"
-    assert record["Member.Member Id"] == "'@ID1"
+    assert record["Narrative"] == '\'=HYPERLINK("http://evil")'
+    assert record["Member name"] == "'+Formula Person"
+    assert record["Member ID"] == "'@ID1"
 
     supervisor = sign_in("supervisor")
     header = next(csv.reader(io.StringIO(supervisor.get("/admin/grievance/export/csv/").text)))
-    assert "Member.Name" not in header and "Description" not in header
+    assert "Member name" not in header and "Narrative" not in header
     assert "Reference" in header
 
     xlsx = manager.get("/admin/grievance/export/xlsx/")

@@ -71,16 +71,6 @@ def forbidden(why: str | None = None):
     abort(403, description=why)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell a spreadsheet would run as a formula is exported as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _utc(view, value, name):
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     BaseMongoEngineFilter,
@@ -16,6 +16,7 @@ from flask_admin.contrib.mongoengine.filters import (
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError as MongoValidationError
+from werkzeug.utils import secure_filename
 
 from portal.access import MEMBER_DETAIL_FIELDS, can
 from portal.admin import actions
@@ -24,7 +25,6 @@ from portal.admin.base import (
     _part,
     audited,
     forbidden,
-    neutralise,
     programs_served,
 )
 from portal.clock import utcnow
@@ -37,7 +37,7 @@ from portal.services.documents import built
 from portal.services.grievances import clocks as clock_service
 from portal.services.grievances import history as history_service
 from portal.services.grievances import verbs as grievance_service
-from portal.services.reporting import dashboard
+from portal.services.reporting import dashboard, records, spreadsheets
 
 YES_NO = [("1", "Yes"), ("0", "No")]
 
@@ -443,51 +443,11 @@ class GrievanceView(SecureModelView):
     details_template = "admin/grievance_details.html"
     export_types = ["csv", "xlsx"]
     export_max_rows = 50_000
-    column_export_list = (
-        "reference",
-        "received_at",
-        "program",
-        "type",
-        "level",
-        "priority",
-        "category",
-        "status",
-        "assignee",
-        "provider_name",
-        "next_due_at",
-        "overdue",
-        "resolved_at",
-        "resolution",
-        "substantiated",
-        "member.name",
-        "member.member_id",
-        "member.age_group",
-        "description",
-    )
-    PHI_EXPORT_COLUMNS = frozenset({"member.name", "member.member_id", "description", "resolution"})
-    column_formatters_export = {
-        "description": lambda v, c, m, n: m.intake_text(),
-        "program": lambda v, c, m, n: m.program.slug if m.program else "",
-        "assignee": lambda v, c, m, n: m.assignee.email if m.assignee else "",
-    }
+    # What an export holds: services.reporting.records.EXPORT_COLUMNS.
 
     @property
     def can_export(self):
         return can(current_user, "grievance.export")
-
-    @property
-    def _export_columns(self):
-        # Flask-Admin computes the export columns once; each request sees those its role may.
-        if can(current_user, "grievance.export_phi"):
-            return self._all_export_columns
-        return [c for c in self._all_export_columns if c[0] not in self.PHI_EXPORT_COLUMNS]
-
-    @_export_columns.setter
-    def _export_columns(self, columns):
-        self._all_export_columns = columns
-
-    def get_export_value(self, model, name):
-        return neutralise(super().get_export_value(model, name))
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
@@ -509,7 +469,23 @@ class GrievanceView(SecureModelView):
                 "member_fields": can(current_user, "grievance.export_phi"),
             },
         )
-        return super().export(export_type)
+        if export_type not in self.export_types:
+            abort(404)
+        columns = records.export_columns(can(current_user, "grievance.export_phi"))
+        _, found = self._export_data()
+        rows = [records.export_row(r, columns, ZoneInfo(r.program.timezone)) for r in found]
+        headers = [header for _, header in columns]
+        if export_type == "csv":
+            payload, mimetype = spreadsheets.export_csv(headers, rows), "text/csv"
+        else:
+            payload = spreadsheets.workbook([("Grievances", headers, rows, None)])
+            mimetype = spreadsheets.XLSX
+        name = secure_filename(self.get_export_name(export_type))
+        return Response(
+            payload,
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     def search_placeholder(self):
         return "Reference, e.g. G-2026-000123"
@@ -567,12 +543,11 @@ class GrievanceView(SecureModelView):
     # The list and the export show each record's program, provider and assignee: fetched
     # for the whole page in one query each rather than one per row.
     LIST_REFERENCES = {"program": Program, "provider": Provider, "assignee": User}
-    NOT_EXPORTED = ("history", "contact_attempts", "clocks", "escalations", "caller", "triage")
     # Only what each reads: building every record's embedded history, narratives and clocks
     # would cost more than reading them.
     NOT_READ = {
-        "grievance.index_view": (*NOT_EXPORTED, "narratives", "member"),
-        "grievance.export": NOT_EXPORTED,
+        "grievance.index_view": (*records.NOT_EXPORTED, "caller", "narratives", "member"),
+        "grievance.export": records.NOT_EXPORTED,
     }
 
     def get_list(self, *args, **kwargs):

@@ -15,7 +15,6 @@ from portal.domain.reports import Quarter, ReportError
 from portal.models import Program
 from portal.services.reporting import daily, records, reports, spreadsheets
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WRITTEN = ("reasons", "preventive_measures", "plan_of_action", "last_plan_worked")
 
 
@@ -23,7 +22,7 @@ def _download(payload: bytes, filename: str, what: str) -> Response:
     audited("report exported", what, {"file": filename})
     return Response(
         payload,
-        mimetype=XLSX,
+        mimetype=spreadsheets.XLSX,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

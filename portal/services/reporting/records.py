@@ -165,36 +165,88 @@ def inquiry_log(program: Program, start: datetime, end: datetime) -> tuple[list[
     return INQUIRY_LOG, rows
 
 
-def export_rows(program: Program) -> tuple[list[str], list[list]]:
-    """A program's records in the import's own columns: exported and imported again they
-    give the same records."""
-    from portal.domain.importing import COLUMNS
+# The export's columns, as (key, header, holds member data): plain headers that the import
+# reads back (portal.domain.importing.ALIASES), then what only a reader needs, which the
+# import leaves aside.
+EXPORT_COLUMNS = (
+    ("reference", "Reference", False),
+    ("received_at", "Received", False),
+    ("type", "Type", False),
+    ("level", "Level", False),
+    ("priority", "Priority", False),
+    ("category", "Category", False),
+    ("status", "Status", False),
+    ("intake_source", "Source", False),
+    ("provider_name", "Provider", False),
+    ("provider_npi", "Provider NPI", False),
+    ("member_name", "Member name", True),
+    ("member_id", "Member ID", True),
+    ("age_group", "Age group", False),
+    ("caller_name", "Caller", True),
+    ("caller_phone", "Caller phone", True),
+    ("narrative", "Narrative", True),
+    ("resolved_at", "Resolved", False),
+    ("resolution", "Resolution", True),
+    ("substantiated", "Substantiated", False),
+    ("program", "Program", False),
+    ("assignee", "Assigned to", False),
+    ("next_due_at", "Next due", False),
+    ("overdue", "Overdue", False),
+)
+NOT_EXPORTED = ("history", "contact_attempts", "clocks", "escalations", "triage")
 
-    rows = []
-    for r in built(
-        Grievance.objects(program=program)
-        .exclude("clocks", "history", "contact_attempts")
-        .order_by("received_at")
-    ):
-        rows.append(
-            [
-                r.reference,
-                r.received_at.isoformat(),
-                r.type,
-                r.level,
-                r.priority,
-                r.provider_name,
-                r.provider_npi,
-                r.member.name if r.member else None,
-                r.member.member_id if r.member else None,
-                r.caller.name if r.caller else None,
-                r.caller.phone if r.caller else None,
-                r.intake_source,
-                r.intake_text(),
-                r.status,
-                r.resolved_at.isoformat() if r.resolved_at else None,
-                r.resolution,
-                {True: "yes", False: "no"}.get(r.substantiated),
-            ]
-        )
-    return list(COLUMNS), rows
+
+def export_columns(member_data: bool) -> list[tuple[str, str]]:
+    return [(key, header) for key, header, private in EXPORT_COLUMNS if member_data or not private]
+
+
+def _yes_no(value) -> str:
+    return {True: "Yes", False: "No"}.get(value, "")
+
+
+def export_row(record: Grievance, columns, zone) -> list:
+    """One record as a person reads it: times in the program's office time (to the second,
+    as a spreadsheet date), Yes/No, statuses in words."""
+    from portal.domain.lifecycle import STATUS_WORDS
+
+    def local(moment):
+        return moment.astimezone(zone).replace(tzinfo=None, microsecond=0) if moment else None
+
+    member, caller = record.member, record.caller
+    values = {
+        "reference": record.reference,
+        "received_at": local(record.received_at),
+        "type": record.type,
+        "level": record.level,
+        "priority": record.priority,
+        "category": record.category,
+        "status": STATUS_WORDS.get(record.status, record.status),
+        "intake_source": record.intake_source,
+        "provider_name": record.provider_name,
+        "provider_npi": record.provider_npi,
+        "member_name": member.name if member else None,
+        "member_id": member.member_id if member else None,
+        "age_group": member.age_group if member else None,
+        "caller_name": caller.name if caller else None,
+        "caller_phone": caller.phone if caller else None,
+        "narrative": record.intake_text(),
+        "resolved_at": local(record.resolved_at),
+        "resolution": record.resolution,
+        "substantiated": _yes_no(record.substantiated),
+        "program": record.program.slug if record.program else None,
+        "assignee": record.assignee.name if record.assignee else None,
+        "next_due_at": local(record.next_due_at),
+        "overdue": _yes_no(bool(record.overdue and record.is_open)),
+    }
+    return [values[key] for key, _ in columns]
+
+
+def export_rows(program: Program, member_data: bool = True) -> tuple[list[str], list[list]]:
+    """A program's records as the export writes them: exported and imported again they give
+    the same records."""
+    columns = export_columns(member_data)
+    zone = program.calendar().zone
+    records = built(
+        Grievance.objects(program=program).exclude(*NOT_EXPORTED).order_by("received_at")
+    )
+    return [header for _, header in columns], [export_row(r, columns, zone) for r in records]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -11,6 +12,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 
 BOLD = Font(bold=True)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A member's words can start with '=' (OWASP: formula injection). In XLSX a cell's type is
 # explicit, so such text is stored as a text cell, unchanged; CSV has no types, so there it
 # gets a leading apostrophe (which the import takes off again).
@@ -24,7 +26,12 @@ def csv_safe(value):
 
 
 def _text_cell(sheet, value):
-    """A value as the sheet should hold it: text that starts with '=' stays text."""
+    """A value as the sheet should hold it: text that starts with '=' stays text; a time
+    reads as the office writes it."""
+    if isinstance(value, datetime):
+        cell = Cell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
     if isinstance(value, str) and value.startswith("="):
         cell = Cell(sheet, value=value)
         cell.data_type = "s"  # text, never a formula
@@ -36,6 +43,24 @@ def _append(sheet, values) -> None:
     # Built cell by cell as the row is added: asking the sheet for its last row afterwards
     # scans every cell, which made a 2,400-row sheet take 18 s.
     sheet.append([_text_cell(sheet, v) for v in values])
+
+
+def _csv_text(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return csv_safe(value)
+
+
+def export_csv(columns: list[str], rows: Iterable[Iterable]) -> bytes:
+    """Rows as CSV: times as 2026-08-03 11:12:00, text that could run as a formula quoted."""
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_text(v) for v in row])
+    return out.getvalue().encode("utf-8")
 
 
 def _bytes(book: Workbook) -> bytes:
@@ -112,6 +137,7 @@ def workbook(sheets: Iterable[tuple[str, list[str], Iterable[Iterable], str | No
         for row in rows:
             _append(sheet, row)
             count += 1
+
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
         if chart and count:
