@@ -83,6 +83,14 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     if not port_is_free(host, port):
         raise click.ClickException(f"port {port} on {host} is in use; choose another with --port")
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        # Links in mail point at this process, whoever sends them (a worker, `jobs run`).
+        from portal.config import SERVING_AT
+        from portal.runtime import runtime
+
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+        (Path(current_app.instance_path) / SERVING_AT).write_text(url + "\n")
+        current_app.config["PUBLIC_BASE_URL"] = runtime().base_url = url
     waitress.serve(
         current_app._get_current_object(),
         host=host,

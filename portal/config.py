@@ -57,6 +57,21 @@ def _check_production() -> None:
         raise SystemExit("PORTAL_ENV=production needs PUBLIC_BASE_URL to start with https://")
 
 
+SERVING_AT = "serving-at"  # where this instance's `portal serve` answers, written when it starts
+
+
+def local_url(instance_path: Path) -> str:
+    """Where links point when PUBLIC_BASE_URL is unset: $PORT on this machine, else where
+    this instance's web process said it serves (so `portal jobs run` in another shell links
+    to the running app), else port 5000."""
+    if port := os.environ.get("PORT"):
+        return f"http://127.0.0.1:{port}"
+    written = instance_path / SERVING_AT
+    if written.is_file():
+        return written.read_text().strip() or "http://127.0.0.1:5000"
+    return "http://127.0.0.1:5000"
+
+
 def from_environment(instance_path: Path) -> dict:
     env = os.environ.get
     if env("PORTAL_ENV") == "production":
@@ -69,7 +84,7 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_URL": env("SMTP_URL") or None,
         "MAIL_FROM": env("MAIL_FROM", "grievances@portal.invalid"),
         # Links in e-mail point here; staff reach the admin under it.
-        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", f"http://127.0.0.1:{env('PORT', '5000')}"),
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL") or local_url(instance_path),
         "PORTAL_ENV": env("PORTAL_ENV", "development"),
         # Administrators need a second factor (TOTP); "0" turns the rule off for a deployment.
         "ADMIN_TOTP_REQUIRED": env("ADMIN_TOTP_REQUIRED", "1") != "0",

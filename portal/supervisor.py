@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -35,7 +36,10 @@ def _prepare_data(app: Flask) -> None:
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """Nothing listens there. Connections of a server just stopped, still closing, do not
+    count: waitress binds as this does (it said "in use" for a minute after a restart)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -61,10 +65,12 @@ def run(app: Flask, port: int) -> int:
     _prepare_data(app)
 
     base = [sys.executable, "-m", "portal"]
+    # Every child links to the port the web app serves on, however it was chosen.
+    env = {**os.environ, "PORT": str(port)}
     children = {
-        "web": subprocess.Popen([*base, "serve", "--port", str(port)]),
-        "worker": subprocess.Popen([*base, "worker"]),
-        "scheduler": subprocess.Popen([*base, "scheduler"]),
+        "web": subprocess.Popen([*base, "serve", "--port", str(port)], env=env),
+        "worker": subprocess.Popen([*base, "worker"], env=env),
+        "scheduler": subprocess.Popen([*base, "scheduler"], env=env),
     }
     click.echo(
         f"\nGrievance portal on http://127.0.0.1:{port}\n"

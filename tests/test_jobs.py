@@ -2,10 +2,12 @@
 them), against the embedded store, a real Redis and a real SMTP server, on frozen clocks
 across DST, holidays and month ends; and the alert through a worker process of its own."""
 
+import re
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rq import Queue
@@ -14,6 +16,7 @@ from portal.models import CompletenessResult, Grievance, JobRun, Outbox
 from portal.services.grievances.clocks import refresh_overdue
 from portal.services.grievances.intake import Intake, submit
 from portal.services.grievances.verbs import assign, classify
+from tests.conftest import run_portal
 from tests.helpers import live_file_complaint
 
 CANARY = "Canary Ottoline Vex"
@@ -288,3 +291,31 @@ def test_a_level_three_alert_reaches_senior_management_within_a_minute(
     assert elapsed < 60
     assert alert["Subject"].startswith("Possible Level III grievance G-")
     assert "hit me" not in body(alert) and "Canary" not in body(alert)
+
+
+def test_links_in_mail_follow_the_port_the_app_runs_on(programs, staff, portal_env):
+    """Issue 19: with PUBLIC_BASE_URL unset, a digest run by `portal jobs run` linked to port
+    5000 while the app ran on 5101. Links follow $PORT, else where this instance's web process
+    said it serves."""
+    ct = programs["ct-dental"]
+    staff["csr"].update(set__programs=[ct])  # office hours in New York
+    late = submit(ct, Intake(description="x"), datetime(2026, 8, 3, 15, tzinfo=UTC))
+    assign(late, staff["csr"], by=staff["supervisor"], now=late.received_at)
+    refresh_overdue(datetime(2026, 11, 24, 13, tzinfo=UTC))
+    env = {k: v for k, v in portal_env.items() if k not in ("PUBLIC_BASE_URL", "PORT")}
+    serving_at = Path(env["PORTAL_INSTANCE_PATH"]) / "serving-at"
+    now = "2026-11-25T13:30:00+00:00"
+    ran = run_portal({**env, "PORT": "5101"}, "jobs", "run", "digest", "--now", now)
+    assert ran.returncode == 0, ran.stderr
+    links = re.findall(r"https?://[^\s\"'<>]+", " ".join(m.text for m in Outbox.objects))
+    assert links and all(link.startswith("http://127.0.0.1:5101/") for link in links), links
+    # No PORT in this shell: the running app's own address, as `portal serve` wrote it down.
+    Outbox.objects.delete()
+    serving_at.write_text("http://127.0.0.1:5207\n")
+    try:
+        ran = run_portal(env, "jobs", "run", "digest", "--now", now)
+    finally:
+        serving_at.unlink()
+    assert ran.returncode == 0, ran.stderr
+    links = re.findall(r"https?://[^\s\"'<>]+", " ".join(m.text for m in Outbox.objects))
+    assert links and all(link.startswith("http://127.0.0.1:5207/") for link in links), links
