@@ -88,7 +88,9 @@ def serve_command(host: str, port: int, threads: int) -> None:
         from portal.config import SERVING_AT
         from portal.runtime import runtime
 
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+        # Serving on every interface (a container) is reached on this machine at loopback.
+        local = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - not a bind
+        url = f"http://{local}:{port}"
         (Path(current_app.instance_path) / SERVING_AT).write_text(url + "\n")
         current_app.config["PUBLIC_BASE_URL"] = runtime().base_url = url
     waitress.serve(

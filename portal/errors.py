@@ -54,6 +54,30 @@ def member_contacts() -> list:
         return []
 
 
+STAFF_PAGES = {
+    403: "You may not open this page",
+    404: "Page not found",
+}
+
+
+def staff_page(error):
+    """A refusal or a missing page in the staff portal: said plainly, with the way back."""
+    status = error.code
+    said = error.description if error.description != type(error).description else None
+    reason = said if status == 403 else None
+    if status == 403 and not reason:
+        reason = "Your role does not include it. Ask an administrator if your work needs it."
+    if status == 404:
+        reason = "It may have moved, or the record is not one you can open."
+    return render_template(
+        "staff_error.html", title=STAFF_PAGES[status], message=reason, status=status
+    ), status
+
+
+def _for_staff() -> bool:
+    return request.path.startswith(("/admin", "/account"))
+
+
 def page(status: int, title, message):
     return render_template(
         "error.html", title=title, message=message, programs=member_contacts()
@@ -77,9 +101,17 @@ def init_app(app: Flask) -> None:
             return page(*FORMS_ONLY)
         return None
 
+    @app.errorhandler(403)
+    def forbidden(error):
+        if _for_staff():
+            return staff_page(error)
+        return page(403, _l("Not available"), _l("This page is not available."))
+
     for error, (status, title, message) in PAGES.items():
 
         def handler(_error, status=status, title=title, message=message):
+            if status == 404 and _for_staff():
+                return staff_page(_error)
             if status == 500:
                 # The path only: query strings may carry member details.
                 log.error("unhandled error on %s", request.path)

@@ -31,4 +31,5 @@ class HomeView(AdminIndexView):
             late_trends=dashboard.late_trend_analyses(me, now),
             weekly=dashboard.weekly(me, now),
             serves_none=program_scope(me) == [],
+            may_see_completeness=can(me, "completeness.view"),
         )

@@ -3,6 +3,8 @@ file while the page shows how far it got."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bson import ObjectId
 from bson.errors import InvalidId
 from flask import abort, current_app, jsonify, redirect, request, url_for
@@ -30,7 +32,10 @@ class ImportView(SecureView):
         runs = ImportRun.objects.exclude("content", "report")
         if program_scope(current_user) is not None:
             runs = runs.filter(program__in=list(served.scalar("pk")))
-        recent = list(runs.order_by("-created_at")[:10])
+        recent = [
+            (r, r.created_at.astimezone(ZoneInfo(r.program.timezone)))
+            for r in runs.order_by("-created_at")[:10]
+        ]
         upload_mb = current_app.config["IMPORT_UPLOAD_LIMIT"] // 2**20
         page = self.render(
             "admin/import.html", programs=programs, recent=recent, upload_mb=upload_mb, **context

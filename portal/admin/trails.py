@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_admin.contrib.mongoengine.filters import FilterEqual
 from markupsafe import Markup
 
@@ -16,6 +17,10 @@ class OutboxView(SecureModelView):
     column_default_sort = ("created_at", True)
     column_filters = ("kind", "status")
     column_details_list = ("created_at", "kind", "recipient", "subject", "status", "text")
+    # The message as it was written, its lines and paragraphs kept.
+    column_formatters_detail = {
+        "text": lambda v, c, m, n: Markup('<pre class="mail-text">{}</pre>').format(m.text or "")
+    }
 
 
 class AuditView(SecureModelView):
@@ -40,9 +45,15 @@ class CompletenessView(SecureModelView):
     named_filter_urls = True
     column_labels = {"final": "Final (after the 5th)"}
     column_formatters = {
+        # Each reference opens its record (the search finds it by an indexed key).
         "incomplete": lambda v, c, m, n: (
             Markup("<br>").join(
-                Markup("{}: {}").format(i.reference, ", ".join(i.missing)) for i in m.incomplete
+                Markup('<a href="{}">{}</a>: {}').format(
+                    url_for("grievance.index_view", search=i.reference),
+                    i.reference,
+                    ", ".join(i.missing),
+                )
+                for i in m.incomplete
             )
             or "complete"
         ),

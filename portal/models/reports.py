@@ -104,6 +104,7 @@ class ImportRun(me.Document):
     total = me.IntField(default=0)
     report = me.DictField()
     error = me.StringField(max_length=500)
+    outcome = me.StringField(max_length=200)  # in words, for the list of recent imports
     created_at = me.DateTimeField(required=True)
     finished_at = me.DateTimeField()
 

@@ -271,6 +271,19 @@ def start(run_id, runtime) -> None:
         )
 
 
+def outcome(report: ImportReport) -> str:
+    """A finished import in a few words: what came in, or why nothing did."""
+    if report.problems:
+        rows = len({p["row"] for p in report.problems})
+        return (
+            f"refused: {len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}"
+            f" in {rows} of {report.rows} rows, nothing imported"
+        )
+    if report.dry_run:
+        return f"checked: would import {report.would_import}, {report.already_there} already here"
+    return f"imported {report.imported}, {report.already_there} already here"
+
+
 def run(run_id) -> None:
     """Import one stored upload, keeping its progress on the ImportRun as it goes."""
     from portal.clock import utcnow
@@ -312,6 +325,7 @@ def run(run_id) -> None:
         raise
     ImportRun.objects(pk=run_id).update_one(
         set__status="done",
+        set__outcome=outcome(report),
         set__report=report.as_dict(),
         set__finished_at=utcnow(),
         unset__content=True,

@@ -71,15 +71,20 @@ def snapshot(connection: redis.Redis | None) -> dict:
 
 
 def _from_store() -> dict:
+    from jobs.tasks import JOBS
+
     runs = {r.name: r for r in JobRun.objects}
+    # One name per job, as `portal jobs run` takes it, for its schedule and its last run.
+    named = {func.__name__: name for name, func in JOBS.items()}
     return {
         "schedule": [
             {
-                "job": entry["job"].rsplit(".", 1)[1],
+                "job": named.get(entry["job"].rsplit(".", 1)[1], entry["job"]),
                 "queue": entry["queue"],
                 "when": f"every {entry['interval'] // 60} min"
                 if entry.get("interval")
                 else f"cron {entry['cron']} (UTC)",
+                "run": runs.get(named.get(entry["job"].rsplit(".", 1)[1], "")),
             }
             for entry in SCHEDULE
         ],

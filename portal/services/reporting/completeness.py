@@ -166,7 +166,9 @@ def send_notices(now: datetime, base_url: str) -> list[Outbox]:
             if not result.final:
                 CompletenessResult.objects(pk=result.pk).update_one(set__final=True)
             finals.append(result)
-            kinds = [("result", "completeness-result")]
+            # The records with no assignee are the directors' own: their one message at the
+            # deadline covers them with everyone else's (two would say two things at once).
+            kinds = [("result", "completeness-result")] if manager is not None else []
         elif result.incomplete:
             kinds = [(reminder, "completeness-reminder") for reminder in stage.reminders]
         else:
@@ -178,14 +180,16 @@ def send_notices(now: datetime, base_url: str) -> list[Outbox]:
                 messages.append(
                     outbox.put(key, "completeness", user.email, subject, text, html, now)
                 )
-    still = [r for r in finals if r.incomplete]
-    if still:
-        month = still[0].month
+    if finals:
+        month = finals[0].month
         for director in directors:
             subject, text, html = compose(
                 "completeness-director",
                 user=director,
-                results=still,
+                results=finals,
+                still=[r for r in finals if r.incomplete],
+                checked=sum(r.checked for r in finals),
+                incomplete=sum(len(r.incomplete) for r in finals),
                 month=month,
                 page=_page(base_url, month),
             )
