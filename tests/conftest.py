@@ -468,7 +468,8 @@ def _live_server(portal_env):
     port = free_port()
     # Everything the server prints is kept, so tests can check that logs hold no member data.
     log_path = Path(portal_env["PORTAL_INSTANCE_PATH"]) / "live-server.log"
-    log = open(log_path, "a")  # noqa: SIM115 - closed in teardown below
+    # Private like everything else in the instance folder (`portal doctor` checks it).
+    log = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--port", str(port), "--threads", "8"],
         env=portal_env,

@@ -4,7 +4,9 @@ clock and what meets it, and each action of the record page (its form links here
 from __future__ import annotations
 
 from flask_admin import expose
+from flask_login import current_user
 
+from portal.access import can
 from portal.admin.base import SecureView
 from portal.domain.lifecycle import ACTIONS
 from portal.models import Program
@@ -134,4 +136,5 @@ class HelpView(SecureView):
             definitions=DEFINITIONS,
             events=EVENT_HELP,
             actions=ACTIONS,
+            may_take=can(current_user, "grievance.intake"),
         )
