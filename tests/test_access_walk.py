@@ -45,6 +45,9 @@ EXPORTERS = LEADS | {"auditor"}
 # POST endpoints outside the model views: who may post. Public ones answer everyone.
 POSTERS = {
     "grievance.act": WORKERS,
+    # Saved views of the list: anyone who reads the list keeps their own.
+    "grievance.save_view": ALL,
+    "grievance.forget_view": ALL,
     "intake.take": WORKERS,
     "letters.posted": WORKERS - {"provider_relations"},
     "procedures.draft": frozenset({"admin"}),

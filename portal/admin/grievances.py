@@ -4,6 +4,7 @@ action of the lifecycle table (portal.admin.actions); there is no edit form."""
 from __future__ import annotations
 
 from datetime import UTC
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, g, redirect, request, url_for
@@ -16,6 +17,7 @@ from flask_admin.contrib.mongoengine.filters import (
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError as MongoValidationError
+from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
 
 from portal.access import MEMBER_DETAIL_FIELDS, can
@@ -37,6 +39,7 @@ from portal.services.documents import built
 from portal.services.grievances import clocks as clock_service
 from portal.services.grievances import history as history_service
 from portal.services.grievances import verbs as grievance_service
+from portal.services.grievances import views
 from portal.services.reporting import dashboard, records, spreadsheets
 
 YES_NO = [("1", "Yes"), ("0", "No")]
@@ -441,6 +444,7 @@ class GrievanceView(SecureModelView):
         "department_reports": "Reports to the Department",
     }
     details_template = "admin/grievance_details.html"
+    list_template = "admin/grievance_list.html"
     export_types = ["csv", "xlsx"]
     export_max_rows = 50_000
     # What an export holds: services.reporting.records.EXPORT_COLUMNS.
@@ -516,7 +520,30 @@ class GrievanceView(SecureModelView):
                 )
                 for name in actions.available(current_user, model)
             ]
+        if template == self.list_template:
+            kwargs["saved_views"] = views.mine(current_user._get_current_object())
+            kwargs["current_query"] = views.query_of(request.args)
         return super().render(template, **kwargs)
+
+    @expose("/views/", methods=("POST",))
+    def save_view(self):
+        """Name the list as it is now; it opens again from the list's own page."""
+        query = views.query_of(MultiDict(parse_qsl(request.form.get("query", ""))))
+        try:
+            saved = views.save(
+                current_user._get_current_object(), request.form.get("name", ""), query, utcnow()
+            )
+        except views.ViewError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Saved as {saved.name}.", "success")
+        return redirect(url_for(".index_view") + (f"?{query}" if query else ""))
+
+    @expose("/views/delete", methods=("POST",))
+    def forget_view(self):
+        if views.delete(current_user._get_current_object(), request.form.get("id", "")):
+            flash("View deleted.", "success")
+        return redirect(url_for(".index_view"))
 
     @expose("/act/<action>/", methods=("POST",))
     def act(self, action):

@@ -25,9 +25,10 @@ from portal.models.reports import (
     TrendAnalysis,
 )
 from portal.models.training import TrainingRecord
-from portal.models.user import ROLES, User
+from portal.models.user import ROLES, SavedView, User
 
 __all__ = [
+    "SavedView",
     "AuditEvent",
     "OPEN_STATUSES",
     "ROLES",

@@ -115,3 +115,17 @@ class User(me.Document):
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
+
+
+class SavedView(me.Document):
+    """A list of grievances a person named to come back to: its filters, search and order."""
+
+    user = me.ReferenceField(User, required=True)
+    name = me.StringField(required=True, max_length=80)
+    query = me.StringField(max_length=2000, default="")
+    created_at = me.DateTimeField(required=True)
+
+    meta = {
+        "collection": "saved_views",
+        "indexes": [{"fields": ["user", "name"], "unique": True}],
+    }
