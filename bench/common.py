@@ -39,11 +39,17 @@ def make_app(folder: Path, **extra):
 
 
 def bench_manager():
-    from portal.models import User
+    from portal.models import Program, User
 
     manager = User.objects(email="bench@bench.test").first()
     if manager is None:
-        manager = User(email="bench@bench.test", name="Bench", roles=["manager"])
+        # A manager of a plan's every program: the list reads all of them, as before.
+        manager = User(
+            email="bench@bench.test",
+            name="Bench",
+            roles=["manager"],
+            programs=list(Program.objects),
+        )
         manager.totp_exempt = True
         manager.set_password(PASSWORD)
         manager.save()
