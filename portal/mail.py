@@ -5,16 +5,35 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 
-def build_message(sender: str, recipient: str, subject: str, text: str, html: str | None):
+def build_message(
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    *,
+    key: str,
+    written: datetime,
+):
+    """A message as RFC 5322 wants it: its Date (when the portal wrote it), a Message-ID made
+    from the outbox key (a resend is the same message to the receiving side), and marked
+    as automatic (RFC 3834), so that out-of-office replies do not answer it."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = subject
+    written = written if written.tzinfo else written.replace(tzinfo=UTC)
+    message["Date"] = format_datetime(written.astimezone(UTC))
+    domain = sender.rpartition("@")[2] or "portal.invalid"
+    message["Message-ID"] = f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

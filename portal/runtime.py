@@ -8,7 +8,7 @@ from pathlib import Path
 
 import redis
 from flask import Flask, current_app
-from rq import Queue, Retry
+from rq import Queue
 
 from portal import mail, queue
 
@@ -36,11 +36,11 @@ class Runtime:
 
     def enqueue(self, queue_name: str, func: str, *args, **kwargs):
         """Queue a job; when Redis is down, say so and carry on: the caller's work is stored
-        already and the relay queues it once Redis is back."""
+        already and the relay queues it once Redis is back. No rq retries: a message that
+        failed waits for the outbox's own back-off (the relay queues it again then), and an
+        import runs once (its run record says how it ended)."""
         try:
-            return self.queue(queue_name).enqueue(
-                func, *args, retry=Retry(max=5, interval=[10, 30, 60, 300, 900]), **kwargs
-            )
+            return self.queue(queue_name).enqueue(func, *args, **kwargs)
         except redis.RedisError as exc:
             self._redis = None
             log.warning("queue unavailable (%s); %s left for the relay", type(exc).__name__, func)

@@ -81,16 +81,26 @@ def claim(outbox_id, now: datetime) -> Outbox | None:
     )
 
 
+def message_for(message: Outbox, sender: str):
+    """The stored message as it goes out: the same Message-ID however often it is tried."""
+    return build_message(
+        sender,
+        message.recipient,
+        message.subject,
+        message.text,
+        message.html,
+        key=message.key,
+        written=message.created_at,
+    )
+
+
 def deliver(outbox_id, transport, sender: str, now: datetime) -> bool:
     """Send one stored message; True when this call sent it."""
     message = claim(outbox_id, now)
     if message is None:
         return False
     try:
-        transport.send(
-            build_message(sender, message.recipient, message.subject, message.text, message.html),
-            message.key,
-        )
+        transport.send(message_for(message, sender), message.key)
     except Exception as exc:
         # The error's type only: SMTP errors can echo addresses back.
         wait = BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
