@@ -59,6 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     from forms import bp as complaint_bp
+    from portal.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
 
     app.register_blueprint(complaint_bp)
     # The public forms check their own CSRF token, so that an expired page comes back with

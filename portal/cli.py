@@ -309,25 +309,11 @@ def create_user(
 @click.command("doctor")
 def doctor_command() -> None:
     """Say which store, queue and mail transport are in use, and whether each answers."""
-    from portal import queue, store
-    from portal.runtime import runtime
+    from portal.health import parts
+    from portal.instance import loose
 
     app = current_app
-    rt = runtime()
-    checks = [
-        (
-            "store",
-            store.describe(app.config["MONGODB_URI"], Path(app.instance_path) / "data"),
-            store.ping,
-        ),
-        (
-            "queue",
-            queue.describe(app.config["REDIS_URL"], Path(app.instance_path)),
-            lambda: rt.redis().ping(),
-        ),
-        ("mail", rt.transport.describe(), rt.transport.check),
-    ]
-    from portal.instance import loose
+    checks = parts(app)
 
     def private():
         readable = loose(Path(app.instance_path))
