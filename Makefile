@@ -6,13 +6,27 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-at lint clean debian-packages translations messages bench
+.PHONY: install run test test-at lint clean debian-packages translations messages bench lock
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, each checked against its hash; then the project itself.
+$(STAMP): pyproject.toml requirements/test.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Refresh the locks after changing a range in pyproject.toml (pip-tools in a venv of its own,
+# so that it never enters the project's). Versions already locked stay unless a range
+# excludes them; `make lock UPGRADE=--upgrade` takes the newest inside every range.
+LOCK_TOOLS := .lock-tools
+PIP_COMPILE := $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+  --strip-extras --no-emit-index-url --no-emit-find-links $(UPGRADE)
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet 'pip-tools==7.6.2'
+	$(PIP_COMPILE) --extra test -o requirements/test.lock pyproject.toml
+	$(PIP_COMPILE) -o requirements/run.lock pyproject.toml
 
 # Spanish for the member pages: the .po files are the source, the .mo files are built.
 PO := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
