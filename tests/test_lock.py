@@ -41,6 +41,6 @@ def test_the_image_lock_is_the_same_versions_without_the_test_tools():
     for exact in ('"litemongo==', '"mongoengine==', '"rq=='):
         assert exact in pyproject
     assert "--require-hashes -r requirements/test.lock" in (ROOT / "Makefile").read_text()
-    assert "--require-hashes -r requirements/run.lock" in (
-        ROOT / "deploy" / "Dockerfile"
-    ).read_text()
+    assert (
+        "--require-hashes -r requirements/run.lock" in (ROOT / "deploy" / "Dockerfile").read_text()
+    )
