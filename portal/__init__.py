@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from portal import auth, cli, errors, i18n, limits, runtime, security, store
+    from portal import auth, cli, errors, i18n, limits, logs, runtime, security, store
     from portal.admin import init_admin
 
     store.connect(app.config["MONGODB_URI"], instance / "data")
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     history.use_key(app.config["HISTORY_KEY"])
     runtime.init_app(app)
+    logs.init_app(app)
 
     @app.before_request
     def upload_limit():

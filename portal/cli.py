@@ -14,12 +14,11 @@ from flask.cli import FlaskGroup, routes_command, shell_command
 
 def _log_to_stderr() -> None:
     """Operational logs for the long-running commands: ids and counts, never member data
-    (tests plant canary names and IDs and read these logs back)."""
-    import logging
+    (tests plant canary names and IDs and read these logs back). JSON lines unless
+    LOG_FORMAT=text (portal.logs)."""
+    from portal import logs
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()
 
 
 def init_app(app: Flask) -> None:

@@ -39,6 +39,11 @@ class Runtime:
         already and the relay queues it once Redis is back. No rq retries: a message that
         failed waits for the outbox's own back-off (the relay queues it again then), and an
         import runs once (its run record says how it ended)."""
+        from portal.logs import current_request_id
+
+        # The request that queued it, so the worker's lines can be read beside the web's.
+        if (request_id := current_request_id()) is not None:
+            kwargs.setdefault("meta", {"request_id": request_id})
         try:
             return self.queue(queue_name).enqueue(func, *args, **kwargs)
         except redis.RedisError as exc:

@@ -66,7 +66,8 @@ def run(app: Flask, port: int) -> int:
 
     base = [sys.executable, "-m", "portal"]
     # Every child links to the port the web app serves on, however it was chosen.
-    env = {**os.environ, "PORT": str(port)}
+    # Text logs for the person at this terminal, unless they asked for JSON.
+    env = {"LOG_FORMAT": "text", **os.environ, "PORT": str(port)}
     children = {
         "web": subprocess.Popen([*base, "serve", "--port", str(port)], env=env),
         "worker": subprocess.Popen([*base, "worker"], env=env),
