@@ -30,7 +30,7 @@ def current_request_id() -> str | None:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        record.request_id = current_request_id() or "-"  # "-": not of a request
         return True
 
 
