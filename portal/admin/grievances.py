@@ -497,7 +497,10 @@ class GrievanceView(SecureModelView):
     def get_query(self):
         # The list, the record page, its actions and the export all start here: each person
         # reads the records of the programs they serve (portal.access).
-        scope = users.programs_read(current_user)
+        # Asked several times a request (the page, its count, the record): read once.
+        if "records_scope" not in g:
+            g.records_scope = users.programs_read(current_user)
+        scope = g.records_scope
         query = super().get_query()
         return query if scope is None else query.filter(program__in=scope)
 

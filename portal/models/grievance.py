@@ -247,6 +247,11 @@ class Grievance(me.Document):
     def to_mongo(self, *args, **kwargs):
         # Every write goes through here (save, and the import's bulk insert): the search keys
         # follow the reference, the member and the provider.
+        self.refresh_search_keys()
+        return super().to_mongo(*args, **kwargs)
+
+    def refresh_search_keys(self) -> None:
+        """Work the search keys out from the record as it is (portal.domain.search)."""
         provider = getattr(self.provider, "name", None) if self.provider else None
         keys = search.record_keys(
             self.reference,
@@ -256,7 +261,6 @@ class Grievance(me.Document):
         )
         if keys != list(self.search_keys or []):
             self.search_keys = keys
-        return super().to_mongo(*args, **kwargs)
 
     def intake_text(self) -> str | None:
         return next((n.text for n in self.narratives if n.kind == "intake"), None)

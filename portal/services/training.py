@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from portal.access import serves
 from portal.models import Program, TrainingRecord, User
-from portal.services.mail.staffmail import serves
 
 
 class TrainingError(ValueError):

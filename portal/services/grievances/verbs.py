@@ -506,7 +506,7 @@ def add_search_keys() -> int:
     missing = Grievance.objects(Q(search_keys__exists=False) | Q(search_keys__size=0))
     done = 0
     for record in missing.only("reference", "member", "provider", "provider_name"):
-        record.to_mongo()  # works the keys out
+        record.refresh_search_keys()
         Grievance.objects(pk=record.pk).update_one(set__search_keys=record.search_keys)
         done += 1
     return done

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from portal.access import serves
 from portal.models import Grievance, User
 from portal.services.mail import outbox
-from portal.services.mail.staffmail import serves
 
 log = logging.getLogger(__name__)
 

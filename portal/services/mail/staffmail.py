@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import render_template
 
-from portal import access
 from portal.domain.businesstime import Calendar
 from portal.models import Program, User
 
@@ -28,12 +27,6 @@ def home_program(user: User | None, programs: list[Program]) -> Program | None:
 def home_calendar(user: User | None, programs: list[Program]) -> Calendar | None:
     program = home_program(user, programs)
     return program.calendar() if program else None
-
-
-def serves(user: User, program: Program) -> bool:
-    """The programs listed on the account; every program for those who read them all and
-    list none (portal.access)."""
-    return access.serves(user, program)
 
 
 def staff_with(*roles: str) -> list[User]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, time
 
+from portal.access import serves
 from portal.domain.recurring import (
     AGE_BUCKETS,
     age_bucket,
@@ -18,7 +19,6 @@ from portal.services.mail.staffmail import (
     active_programs,
     compose,
     home_program,
-    serves,
     staff_with,
 )
 

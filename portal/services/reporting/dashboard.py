@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from portal.access import can
+from portal.access import can, serves
 from portal.domain.periods import previous_month
 from portal.domain.reports import Quarter, quarter_due
 from portal.domain.weeks import count_by_week, week_starts
 from portal.models import CompletenessResult, Grievance, TrendAnalysis, User
 from portal.services.accounts import users
-from portal.services.mail.staffmail import active_programs, serves
+from portal.services.mail.staffmail import active_programs
 from portal.services.reporting.quarterly import DEFAULT_DUE
 
 AT_RISK_WINDOW = timedelta(hours=24)
@@ -79,8 +79,9 @@ def weekly(user: User, now: datetime, weeks: int = 12) -> dict:
     weeks shown, two fields each."""
     starts = week_starts(now, weeks)
     since = datetime.combine(starts[0], datetime.min.time(), tzinfo=now.tzinfo)
-    received = _readable(user).filter(received_at__gte=since).scalar("received_at")
-    resolved = _readable(user).filter(resolved_at__gte=since).scalar("resolved_at")
+    records = _readable(user)
+    received = records.filter(received_at__gte=since).scalar("received_at")
+    resolved = records.filter(resolved_at__gte=since).scalar("resolved_at")
     return {
         "labels": [f"{d:%b %d}" for d in starts],
         "received": count_by_week(received, starts),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from portal.access import serves
 from portal.domain.recurring import trend_reminders
 from portal.models import Outbox
 from portal.services.mail import outbox
-from portal.services.mail.staffmail import active_programs, compose, serves, staff_with
+from portal.services.mail.staffmail import active_programs, compose, staff_with
 
 DEFAULT_DUE = ["01-15", "04-15", "07-15", "10-15"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from portal.domain.lifecycle import STATUS_WORDS
 from portal.models import Grievance, Letter, Outbox, Program, User
 from portal.services.documents import built, ref_id
 
@@ -207,7 +208,6 @@ def _yes_no(value) -> str:
 def export_row(record: Grievance, columns, zone) -> list:
     """One record as a person reads it: times in the program's office time (to the second,
     as a spreadsheet date), Yes/No, statuses in words."""
-    from portal.domain.lifecycle import STATUS_WORDS
 
     def local(moment):
         return moment.astimezone(zone).replace(tzinfo=None, microsecond=0) if moment else None
