@@ -8,9 +8,10 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: install run test test-at lint clean debian-packages translations messages bench lock
 
-# Exactly the locked versions, each checked against its hash; then the project itself.
+# Exactly the locked versions, each checked against its hash; then the project itself. A
+# changed lock rebuilds the venv from nothing, so a package the lock dropped goes too.
 $(STAMP): pyproject.toml requirements/test.lock
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
@@ -92,6 +93,7 @@ bench: $(STAMP) translations
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts $(MO)

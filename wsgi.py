@@ -1,4 +1,5 @@
-"""WSGI entry point: `waitress-serve --call wsgi:create_app`, or `app` for servers that want it."""
+"""WSGI entry point for servers other than `portal serve` (which runs gunicorn on
+`portal:create_app()` with portal/serving.py): `app`."""
 
 from portal import create_app
 

@@ -7,12 +7,24 @@ interval instead and ask each program's calendar whether its day has begun, so o
 serves offices in several timezones, through DST and holidays.
 """
 
-SCHEDULE = [
-    # Whatever waits in the outbox (a Redis outage, a failed send after its back-off).
+import os
+from typing import Any
+
+
+def _seconds(name: str, default: int) -> int:
+    text = os.environ.get(name) or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise SystemExit(f"{name} must be a whole number of seconds (1 or more), not {text!r}")
+    return int(text)
+
+
+SCHEDULE: list[dict[str, Any]] = [
+    # Whatever waits in the outbox (a Redis outage, a failed send after its back-off): every
+    # OUTBOX_RELAY_SECONDS (60), set alike for the scheduler and the web (its /metrics).
     {
         "job": "jobs.tasks.relay",
         "queue": "emails",
-        "interval": 60,
+        "interval": _seconds("OUTBOX_RELAY_SECONDS", 60),
         "timeout": 120,
         "timezone": "UTC",
     },

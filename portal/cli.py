@@ -71,36 +71,62 @@ def run_command(port: int) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
-@click.option("--threads", type=int, default=8, show_default=True)
-def serve_command(host: str, port: int, threads: int) -> None:
-    """Serve the web app with waitress (no worker, no scheduler)."""
-    import waitress
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=lambda: int(os.environ.get("WEB_CONCURRENCY", 2)),
+    show_default="2 or $WEB_CONCURRENCY",
+    help="Processes, each with its own threads.",
+)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True)
+def serve_command(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web app with gunicorn (no worker, no scheduler): the same server and settings
+    on a laptop as in production (portal/serving.py)."""
+    import tempfile
 
     from portal.supervisor import port_is_free
-
-    _log_to_stderr()
 
     if not port_is_free(host, port):
         raise click.ClickException(f"port {port} on {host} is in use; choose another with --port")
     if not os.environ.get("PUBLIC_BASE_URL"):
-        # Links in mail point at this process, whoever sends them (a worker, `jobs run`).
+        # Links in mail point at this server, whoever sends them (its workers, the queue's
+        # worker, `jobs run`): they read the address from here.
         from portal.config import SERVING_AT
-        from portal.runtime import runtime
 
         # Serving on every interface (a container) is reached on this machine at loopback.
         local = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - not a bind
-        url = f"http://{local}:{port}"
-        (Path(current_app.instance_path) / SERVING_AT).write_text(url + "\n")
-        current_app.config["PUBLIC_BASE_URL"] = runtime().base_url = url
-    waitress.serve(
-        current_app._get_current_object(),
-        host=host,
-        port=port,
-        threads=threads,
-        ident="portal",
-        # Waitress drops X-Forwarded-* unless told otherwise; with PROXY_HOPS the app's
-        # ProxyFix reads them, as it does under gunicorn.
-        clear_untrusted_proxy_headers=not current_app.config["PROXY_HOPS"],
+        (Path(current_app.instance_path) / SERVING_AT).write_text(f"http://{local}:{port}\n")
+        os.environ["PORT"] = str(port)
+    # Request figures of every worker process, summed by /metrics: a folder of their own,
+    # empty at each start (an operator may name one with PROMETHEUS_MULTIPROC_DIR).
+    figures = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if figures:
+        for old in Path(figures).glob("*.db"):
+            old.unlink()
+    else:
+        figures = tempfile.mkdtemp(prefix="portal-metrics-")
+        os.environ["PORTAL_METRICS_DIR_MADE"] = figures
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = figures
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # gunicorn in place of this process: the same PID for whoever started it (`make run`,
+    # a container), and its signals (TERM: finish the requests under way, then stop).
+    os.execv(  # noqa: S606 - a fixed argument list, no shell
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:portal.serving",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "portal:create_app()",
+        ],
     )
 
 

@@ -37,7 +37,7 @@ def _prepare_data(app: Flask) -> None:
 
 def port_is_free(host: str, port: int) -> bool:
     """Nothing listens there. Connections of a server just stopped, still closing, do not
-    count: waitress binds as this does (it said "in use" for a minute after a restart)."""
+    count: gunicorn binds as this does (SO_REUSEADDR)."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -5,6 +5,7 @@ caddy is installed, their own validators run too, and the test says which ran.""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -118,8 +119,12 @@ def test_every_command_in_deploy_exists(compose, app):
             if len(words) > 2 and hasattr(found, "get_command"):
                 assert found.get_command(context, words[2]) is not None, line
 
+    # The image serves as a developer does: `portal serve` (gunicorn), on every interface.
     dockerfile = (DEPLOY / "Dockerfile").read_text()
-    assert '"wsgi:app"' in dockerfile and "0.0.0.0:8000" in dockerfile
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    assert cmd[:2] == ["portal", "serve"], cmd
+    options = app.cli.get_command(context, "serve").make_context("serve", cmd[2:]).params
+    assert options["host"] == "0.0.0.0" and options["port"] == 8000, options  # noqa: S104 - a container
     caddyfile = (DEPLOY / "Caddyfile").read_text()
     assert "name web" in caddyfile and "port 8000" in caddyfile
     # Every package the project installs goes into the image.

@@ -23,25 +23,18 @@ from tests.helpers import COMPLAINT, csrf_token, wait_until_serving
 PUBLIC = "grievances.example.org"
 
 
-# The two servers the portal is run with: gunicorn in production, waitress (`portal serve`)
-# under `make run`; both must see the client through the proxy.
-SERVERS = {
-    "gunicorn": lambda port: (
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads"]
-        + ["2", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
-    ),
-    "waitress": lambda port: [sys.executable, "-m", "portal", "serve", "--port", str(port)],
-}
-
-
-def _serve(server: str, env, log: Path):
+def _serve(name: str, env, log: Path):
+    """`portal serve`, as `make run` and the image start it: gunicorn, two processes."""
     port = free_port()
     with log.open("a") as out:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            SERVERS[server](port), env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "portal", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    wait_until_serving(f"{base}/", process, f"{server} (log: {log})")
+    wait_until_serving(f"{base}/", process, f"{name} (log: {log})")
     return process, base
 
 
@@ -98,7 +91,7 @@ def two_instances(app, portal_env, tmp_path):
         "PUBLIC_BASE_URL": f"https://{PUBLIC}",
         "COMPLAINT_RATE_LIMIT": "3 per hour",
     }
-    started = [_serve(server, env, tmp_path / f"{server}.log") for server in SERVERS]
+    started = [_serve(name, env, tmp_path / f"{name}.log") for name in ("one", "two")]
     yield [base for _p, base in started]
     for process, _base in started:
         process.terminate()
@@ -144,7 +137,8 @@ def test_two_instances_behind_a_proxy_share_sessions_and_limits(two_instances, p
     spoofed = _file(member, one, {"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
     other = _file(Visitor("203.0.113.10"), two)
     print(
-        f"gunicorn (2 workers) and waitress behind one proxy: signed-in pages served "
+        f"two `portal serve` instances (2 gunicorn workers each) behind one proxy: signed-in "
+        f"pages served "
         f"{answers.count(200)}/8 alternating, "
         f"complaints {filed} then over the limit {over}, spoofed {spoofed}, another client "
         f"{other}"

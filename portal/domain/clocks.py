@@ -169,7 +169,7 @@ def describe_state(
 ) -> str:
     """One plain sentence on where a clock stands."""
     what = EVENT_WORDS.get(met_by, met_by)
-    if state == "met":
+    if state == "met" and met is not None:
         late = met > due
         return f"done {_span(met - due)} late: {what}" if late else f"done on time: {what}"
     if state == "paused":

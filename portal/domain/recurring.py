@@ -77,7 +77,7 @@ def trend_reminders(
     """(due date, lead days) for each quarterly deliverable whose reminder window has opened:
     due within `lead` days from today and not yet past. `due_dates` are 'MM-DD'."""
     today = now.astimezone(zone).date()
-    out = []
+    out: list[tuple[date, int]] = []
     for text in due_dates:
         month, day = (int(part) for part in text.split("-"))
         for year in (today.year, today.year + 1):

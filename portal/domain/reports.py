@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -93,7 +93,7 @@ def _counts(rows: Iterable[Mapping], key: str, order: Iterable[str] = ()) -> dic
 
 
 def quarter_figures(
-    rows: list[Mapping], member_months: int | None, types: list[str], levels: list[str]
+    rows: Sequence[Mapping], member_months: int | None, types: list[str], levels: list[str]
 ) -> dict:
     """Count, member months, rate, and counts by type, level and adult/child."""
     count = len(rows)
@@ -173,7 +173,7 @@ def movers(current: Mapping[str, int], previous: Mapping[str, int], top: int = 1
     return out
 
 
-def compare_trend(current: list[Mapping], previous: list[Mapping], top: int = 10) -> dict:
+def compare_trend(current: Sequence[Mapping], previous: Sequence[Mapping], top: int = 10) -> dict:
     """Quarter over quarter by contractor, individual and the staff member complained
     about, and in total: what rose and what fell."""
     out = {
@@ -189,7 +189,7 @@ def compare_trend(current: list[Mapping], previous: list[Mapping], top: int = 10
     return out
 
 
-def trend(rows: list[Mapping], zone: ZoneInfo, top: int = 10) -> dict:
+def trend(rows: Sequence[Mapping], zone: ZoneInfo, top: int = 10) -> dict:
     """What the trend analysis counts: by provider (contractor), hour of day, weekday,
     location, individual (the member who filed), repeat filers and the staff member
     complained about."""

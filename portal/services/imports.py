@@ -177,7 +177,7 @@ def _fingerprint(parsed, program: Program) -> None:
 
 def _references(batch_years: Tally) -> dict[int, Iterator[str]]:
     """New G-YYYY-NNNNNN references for rows that bring none, one counter step per year."""
-    out = {}
+    out: dict[int, Iterator[str]] = {}
     for year, count in batch_years.items():
         counter = Counter.objects(name=f"reference-{year}").modify(
             upsert=True, new=True, inc__value=count

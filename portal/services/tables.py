@@ -70,7 +70,8 @@ def _rows(name: str, content: bytes):
 def _unreadable(name: str, exc: Exception, line: int | None = None) -> str:
     where = f" at row {line}" if line else ""
     kind = type(exc).__name__
-    causes, cause = set(), exc
+    causes: set[str] = set()
+    cause: BaseException | None = exc
     while cause is not None:  # openpyxl wraps what the XML parser raised in a ValueError
         causes.add(type(cause).__name__)
         cause = cause.__cause__ or cause.__context__

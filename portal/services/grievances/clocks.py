@@ -258,6 +258,8 @@ def _late_row(clock: dict, now: datetime) -> bool:
     pauses = clock.get("pauses") or []
     paused = bool(pauses) and pauses[-1].get("end") is None
     due = _aware(clock["due_at"])
+    if due is None:  # every clock has a due date; a row without one is not late
+        return False
     return clock_state(due, clock.get("met_at"), paused, now, timedelta(0)) == "overdue"
 
 

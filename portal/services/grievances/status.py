@@ -83,10 +83,11 @@ def next_steps(grievance: Grievance) -> list[dict]:
 
 def _matches(grievance: Grievance | None, last_name: str | None, birth_date: date | None):
     """Every detail given must match, and at least one must be given."""
-    if grievance is None or not (_fold(last_name or "") or birth_date):
+    wanted = _fold(last_name or "")
+    if grievance is None or not (wanted or birth_date):
         return False
     member = grievance.member
-    if _fold(last_name or "") and _last_name(member.name) != _fold(last_name):
+    if wanted and _last_name(member.name) != wanted:
         return False
     return not (birth_date and member.birth_date != birth_date)
 

@@ -388,7 +388,8 @@ def report_to_department(
         report = DepartmentReport(at=now, by=by, kind="final", **parts)
         events = ["department report", "department final report"]
     elif kind == "interim":
-        if not (summary or "").strip():
+        summary = (summary or "").strip()
+        if not summary:
             raise ActionError("an interim report gives a summary of the investigation to date")
         if expected_completion is None:
             raise ActionError("an interim report gives the expected date of completion")
@@ -406,7 +407,7 @@ def report_to_department(
             at=now,
             by=by,
             kind="interim",
-            summary=summary.strip(),
+            summary=summary,
             expected_completion=expected_completion,
         )
         events = ["department report"]

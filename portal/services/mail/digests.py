@@ -61,7 +61,7 @@ def queue_digests(now: datetime, base_url: str) -> list[Outbox]:
     for user in list(people.values()):
         if user.manager is not None and user.pk in items and user.manager.pk in people:
             items[user.manager.pk]["team"].extend(items[user.pk]["past_grace"])
-    messages = []
+    messages: list[Outbox] = []
     for user_id, found in items.items():
         user = people.get(user_id)
         if user is None or not (found["overdue"] or found["at_risk"] or found["team"]):

@@ -65,11 +65,11 @@ def send_reports(now: datetime, base_url: str) -> list[Outbox]:
     covering the programs they serve."""
     programs = active_programs()
     figures: dict = {}
-    messages = []
+    messages: list[Outbox] = []
     for user in staff_with("manager", "director"):
         home = home_program(user, programs)
         day = business_day_begun(home.calendar(), now) if home else None
-        if day is None:
+        if home is None or day is None:
             continue
         # Each report covers what came in since this person's previous one.
         since = previous_business_day(home.calendar(), day)

@@ -60,7 +60,7 @@ def _period(program: Program, start: datetime, end: datetime):
 
 
 def _names(records) -> dict:
-    ids = set()
+    ids: set = set()
     for record in records:
         ids.update(ref_id(h, "by") for h in record.history)
         ids.update(ref_id(c, "by") for c in record.contact_attempts)
