@@ -38,10 +38,17 @@ def recorded(name: str):
             try:
                 summary = func(*args, **kwargs)
             except Exception:
-                JobRun.objects(name=name).update_one(set__finished_at=utcnow(), set__ok=False)
+                JobRun.objects(name=name).update_one(
+                    set__finished_at=utcnow(), set__ok=False, inc__runs_failed=1
+                )
                 raise
+            finished = utcnow()
             JobRun.objects(name=name).update_one(
-                set__finished_at=utcnow(), set__ok=True, set__summary=summary or {}
+                set__finished_at=finished,
+                set__ok=True,
+                set__summary=summary or {},
+                set__succeeded_at=finished,
+                inc__runs_ok=1,
             )
             # The figures only; lists (e.g. incomplete records) stay in the JobRun document.
             figures = {k: v for k, v in (summary or {}).items() if not isinstance(v, list)}

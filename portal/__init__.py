@@ -32,8 +32,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if hops := app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from portal import auth, cli, errors, i18n, limits, logs, runtime, security, store
+    from portal import auth, cli, errors, i18n, limits, logs, metrics, runtime, security, store
     from portal.admin import init_admin
+
+    # First, so that every answer is counted and timed, even one a later hook gives.
+    metrics.init_app(app)
 
     store.connect(app.config["MONGODB_URI"], instance / "data")
     from portal.services.grievances import history

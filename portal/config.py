@@ -112,4 +112,7 @@ def from_environment(instance_path: Path) -> dict:
         # With several `portal scheduler` processes one holds this lease and enqueues; a
         # standby takes over within it when the leader dies without handing over.
         "SCHEDULER_LEASE_SECONDS": _whole("SCHEDULER_LEASE_SECONDS", "60"),
+        # /metrics answers the internal network (loopback, private addresses), and anyone
+        # sending `Authorization: Bearer` with this token when it is set.
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,
     }

@@ -54,6 +54,7 @@ PROCESS_MODULES = (
     "test_browser_complaint",
     "test_e2e",
     "test_jobs",
+    "test_metrics",
 )
 
 
@@ -461,7 +462,7 @@ def run_portal(env, *args, timeout=120) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def _live_server(portal_env):
-    """The real app served by waitress (`portal serve`) in its own process, as in production:
+    """The real app served by `portal serve` (gunicorn) in its own process, as in production:
     it shares the store with the tests across processes."""
     from tests.helpers import wait_until_serving
 
@@ -471,7 +472,7 @@ def _live_server(portal_env):
     # Private like everything else in the instance folder (`portal doctor` checks it).
     log = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
     process = subprocess.Popen(
-        [sys.executable, "-m", "portal", "serve", "--port", str(port), "--threads", "8"],
+        [sys.executable, "-m", "portal", "serve", "--port", str(port)],
         env=portal_env,
         stdout=log,
         stderr=subprocess.STDOUT,

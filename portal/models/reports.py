@@ -34,6 +34,10 @@ class JobRun(me.Document):
     finished_at = me.DateTimeField()
     ok = me.BooleanField()
     summary = me.DictField()
+    # For /metrics: the last run that finished without error, and the runs by outcome.
+    succeeded_at = me.DateTimeField()
+    runs_ok = me.IntField(default=0)
+    runs_failed = me.IntField(default=0)
 
     meta = {"collection": "job_runs", "indexes": ["name"]}
 

@@ -70,23 +70,32 @@ def snapshot(connection: redis.Redis | None) -> dict:
     return {"redis": True, "queues": queues, "workers": workers, "failed": failed, **_from_store()}
 
 
-def _from_store() -> dict:
+def scheduled() -> list[tuple[str, dict]]:
+    """Each scheduled entry with the one name its job goes by: the name `portal jobs run`
+    takes and its runs are recorded under (JobRun)."""
     from jobs.tasks import JOBS
 
-    runs = {r.name: r for r in JobRun.objects}
-    # One name per job, as `portal jobs run` takes it, for its schedule and its last run.
     named = {func.__name__: name for name, func in JOBS.items()}
+    out = []
+    for entry in SCHEDULE:
+        function = entry["job"].rsplit(".", 1)[1]
+        out.append((named.get(function, entry["job"]), entry))
+    return out
+
+
+def _from_store() -> dict:
+    runs = {r.name: r for r in JobRun.objects}
     return {
         "schedule": [
             {
-                "job": named.get(entry["job"].rsplit(".", 1)[1], entry["job"]),
+                "job": name,
                 "queue": entry["queue"],
                 "when": f"every {entry['interval'] // 60} min"
                 if entry.get("interval")
                 else f"cron {entry['cron']} (UTC)",
-                "run": runs.get(named.get(entry["job"].rsplit(".", 1)[1], "")),
+                "run": runs.get(name),
             }
-            for entry in SCHEDULE
+            for name, entry in scheduled()
         ],
         "runs": sorted(runs.values(), key=lambda r: r.name),
         "outbox": {

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from portal import metrics
 from portal.domain import intake as rules
 from portal.domain import vocabulary
 from portal.domain.lifecycle import OPEN
@@ -238,6 +239,7 @@ def submit(
     )
     grievance.save()
     log.info("grievance %s stored for program %s", grievance.pk, program.slug)
+    metrics.received(program.slug, intake.intake_source)
     return grievance
 
 
