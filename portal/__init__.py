@@ -61,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     init_admin(app)
     cli.init_app(app)
+    from portal import api
+
+    api.init_app(app, csrf)
 
     from forms import bp as complaint_bp
     from portal.health import bp as health_bp

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(doctor_command)
     app.cli.add_command(due_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(api_clients_group)
     from portal.reportcli import export_command, import_command, report_group
 
     app.cli.add_command(report_group)
@@ -283,6 +284,58 @@ def run_job(name: str, now: str | None, month: str | None, as_json: bool) -> Non
     )
 
 
+def _programs(slugs) -> list:
+    """The programs with these slugs, or a message naming the unknown ones and the choices."""
+    from portal.models import Program
+
+    found = list(Program.objects(slug__in=list(slugs)))
+    unknown = sorted(set(slugs) - {p.slug for p in found})
+    if unknown:
+        known = ", ".join(Program.objects.order_by("slug").scalar("slug")) or "(none yet)"
+        raise click.ClickException(f"No program {', '.join(unknown)}; choose from {known}.")
+    return found
+
+
+@click.group("api-clients")
+def api_clients_group() -> None:
+    """Keys for other systems to call /api/v1."""
+
+
+@api_clients_group.command("create")
+@click.argument("name")
+@click.option(
+    "--program", "programs", multiple=True, required=True, help="A program's slug; repeat."
+)
+@click.option("--write", is_flag=True, help="May file complaints (else it may only read).")
+def create_api_client(name: str, programs: tuple[str, ...], write: bool) -> None:
+    """Create a client; prints its key, which is shown this once and kept only as a hash."""
+    from portal.clock import utcnow
+    from portal.services import api_clients
+
+    try:
+        client, key = api_clients.create(name, _programs(programs), write, None, utcnow())
+    except api_clients.ApiClientError as exc:
+        raise click.ClickException(str(exc)) from None
+    rights = "read and file" if client.may_write else "read"
+    click.echo(f"Created API client {client.name!r} ({rights}: {', '.join(programs)}).")
+    click.echo(f"Key (shown once): {key}")
+
+
+@api_clients_group.command("revoke")
+@click.argument("name")
+def revoke_api_client(name: str) -> None:
+    """Revoke a client's key: its next call gets 401."""
+    from portal.clock import utcnow
+    from portal.models import ApiClient
+    from portal.services import api_clients
+
+    client = ApiClient.objects(name=name).first()
+    if client is None:
+        raise click.ClickException(f"No API client {name!r}.")
+    api_clients.revoke(client, None, utcnow())
+    click.echo(f"Revoked {name!r}.")
+
+
 @click.group("users")
 def users_group() -> None:
     """Staff accounts."""
@@ -312,14 +365,9 @@ def create_user(
 ) -> None:
     """Create a staff account; prints a one-time password to change at first sign-in."""
     from portal.clock import utcnow
-    from portal.models import Program
     from portal.services.accounts import users
 
-    served = list(Program.objects(slug__in=list(programs)))
-    unknown = sorted(set(programs) - {p.slug for p in served})
-    if unknown:
-        known = ", ".join(Program.objects.order_by("slug").scalar("slug")) or "(none yet)"
-        raise click.ClickException(f"No program {', '.join(unknown)}; choose from {known}.")
+    served = _programs(programs)
     try:
         user, temporary = users.create(
             email, name, list(roles), by=None, now=utcnow(), team=team, programs=served

@@ -115,4 +115,6 @@ def from_environment(instance_path: Path) -> dict:
         # /metrics answers the internal network (loopback, private addresses), and anyone
         # sending `Authorization: Bearer` with this token when it is set.
         "METRICS_TOKEN": env("METRICS_TOKEN") or None,
+        # Calls per API key (Flask-Limiter syntax), counted in Redis like the form's.
+        "API_RATE_LIMIT": env("API_RATE_LIMIT", "600 per minute"),
     }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,58 @@ def _for_staff() -> bool:
     return request.path.startswith(("/admin", "/account"))
 
 
+def _for_api() -> bool:
+    from portal.api import is_api
+
+    return is_api(request.path)
+
+
+def _fields(messages, at: str = "") -> list[dict]:
+    """webargs/marshmallow messages ({"json": {"field": ["reason"]}}) as a flat list."""
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            name = "" if key in ("json", "query", "_schema") and not at else str(key)
+            name = name if key != "_schema" else ""
+            out.extend(_fields(value, f"{at}.{name}".strip(".") if name else at))
+        return out
+    if isinstance(messages, list | tuple):
+        out = []
+        for item in messages:
+            out.extend(
+                _fields(item, at)
+                if isinstance(item, dict | list)
+                else [{"field": at or "(body)", "reason": str(item)}]
+            )
+        return out
+    return [{"field": at or "(body)", "reason": str(messages)}]
+
+
+def problem(error: HTTPException):
+    """An RFC 9457 problem document: what is wrong and, for a bad body, which fields."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    found = _fields(data.get("messages") or data.get("errors") or {})
+    if found:
+        body["errors"] = found
+        body["detail"] = "; ".join(f"{f['field']}: {f['reason']}" for f in found)[:1000]
+    elif data.get("message"):
+        body["detail"] = str(data["message"])
+    elif status == 429:
+        body["detail"] = "Too many calls with this key; wait and send again."
+    elif error.description and error.description != type(error).description:
+        body["detail"] = str(error.description)
+    answer = jsonify(body)
+    answer.status_code = status
+    answer.mimetype = "application/problem+json"
+    if status == 401:
+        answer.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    for name, value in (data.get("headers") or {}).items():
+        answer.headers[name] = value
+    return answer
+
+
 def page(status: int, title, message):
     return render_template(
         "error.html", title=title, message=message, programs=member_contacts()
@@ -97,12 +151,20 @@ def init_app(app: Flask) -> None:
         """The pages take HTML forms. A JSON body would reach the forms as objects and lists
         where they expect text (seen: a 500 on /login and /complaint/status), so it is
         answered plainly before any form reads it."""
-        if request.method in ("POST", "PUT", "PATCH") and request.is_json:
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json and not _for_api():
             return page(*FORMS_ONLY)
         return None
 
+    @app.errorhandler(HTTPException)
+    def any_other(error):
+        """Codes without a page of their own: a problem document under /api/, else
+        Werkzeug's short answer."""
+        return problem(error) if _for_api() else error
+
     @app.errorhandler(403)
     def forbidden(error):
+        if _for_api():
+            return problem(error)
         if _for_staff():
             return staff_page(error)
         return page(403, _l("Not available"), _l("This page is not available."))
@@ -110,6 +172,12 @@ def init_app(app: Flask) -> None:
     for error, (status, title, message) in PAGES.items():
 
         def handler(_error, status=status, title=title, message=message):
+            if _for_api():
+                if status == 500:
+                    log.error("unhandled error on %s", request.path)
+                if isinstance(_error, HTTPException):
+                    return problem(_error)
+                return problem(InternalServerError() if status == 500 else BadRequest(str(message)))
             if status == 404 and _for_staff():
                 return staff_page(_error)
             if status == 500:

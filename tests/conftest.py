@@ -28,6 +28,7 @@ os.environ["PORTAL_INSTANCE_PATH"] = str(_SCRATCH / "default-instance")
 for _name in (
     *("MONGODB_URI", "REDIS_URL", "SMTP_URL", "SECRET_KEY", "PORTAL_ENV", "PUBLIC_BASE_URL"),
     *("PROXY_HOPS", "SCHEDULER_LEASE_SECONDS", "COMPLAINT_RATE_LIMIT", "STATUS_RATE_LIMIT"),
+    *("API_RATE_LIMIT", "METRICS_TOKEN", "OUTBOX_RELAY_SECONDS"),
 ):
     os.environ.pop(_name, None)
 
@@ -443,6 +444,7 @@ def portal_env(settings):
             # Every test client of the live server comes from 127.0.0.1: the per-address
             # limit itself is tested in process, with addresses of its own.
             "COMPLAINT_RATE_LIMIT": "100000 per hour",
+            "API_RATE_LIMIT": "100000 per minute",
         }
     )
     if settings["MONGODB_URI"]:

@@ -8,6 +8,7 @@ import pytest
 
 from portal.access import ROLES
 from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
+from portal.services import api_clients
 from portal.services.grievances.intake import Intake, submit
 from portal.services.mail import letters
 from tests.helpers import COMPLAINT, csrf_token
@@ -30,6 +31,7 @@ TABLE = {
     "provider": (ALL, frozenset({"provider_relations", "manager", "admin"})),
     "program": (ALL, frozenset({"admin"})),
     "user": (frozenset({"admin"}), frozenset({"admin"})),
+    "api_client": (frozenset({"admin"}), frozenset({"admin"})),
     "outbox": (frozenset({"manager", "director", "admin"}), frozenset()),
     "completeness": (LEADS | {"auditor"}, frozenset()),
     "audit": (frozenset({"auditor", "director", "admin"}), frozenset()),
@@ -60,6 +62,9 @@ POSTERS = {
     "reports.trend": frozenset({"manager", "director"}),
 }
 PUBLIC = {"home", "static", "complaint.form", "complaint.status", "complaint.received"}
+API = "api_v1."  # /api/v1: a key in the Authorization header, never the session's cookie
+CREATABLE = ("provider", "user", "api_client")  # model views with a create form
+UNEDITABLE = ("api_client",)  # a key is revoked and made again, never edited
 SIGN_IN = {"auth.login"}  # open to anyone: the way in
 SIGNED_IN = {"auth.logout", "auth.change_password", "auth.two_factor"}  # any signed-in role
 
@@ -87,6 +92,8 @@ def _may_post(role, endpoint) -> bool:
     view, _, name = endpoint.partition(".")
     if endpoint in PUBLIC or endpoint in SIGN_IN:
         return True
+    if endpoint.startswith(API):
+        return False  # a key opens the API, never a session
     if role is None:
         return False
     if endpoint in SIGNED_IN:
@@ -99,7 +106,9 @@ def _may_post(role, endpoint) -> bool:
     if name == "delete_view":
         return False  # nothing is hard-deleted
     if name == "create_view":
-        return view in ("provider", "user") and role in changers
+        return view in CREATABLE and role in changers
+    if view in UNEDITABLE and name in ("edit_view", "ajax_update"):
+        return False
     return role in changers
 
 
@@ -131,11 +140,11 @@ def _expected(role, view, name):
     if role not in readers:
         return 403
     if name in ("edit_view", "create_view"):
-        if view in ("provider", "user") and name == "create_view":
+        if view in CREATABLE and name == "create_view":
             return 200 if role in changers else 403
         if name == "create_view":
             return 403  # records come in through intake, seeds and the admin's own screens
-        return 200 if role in changers else 403
+        return 200 if role in changers and view not in UNEDITABLE else 403
     if name == "export":
         return 200 if view == "grievance" and role in EXPORTERS else 403
     if name == "details_view" and view == "audit":
@@ -169,7 +178,11 @@ def _records(programs, staff):
     letter = letters.write(
         "ack:x", "acknowledgment", grievance, "s", "t", event.at, event="acknowledged"
     )
+    client, _key = api_clients.create(
+        "Partner CRM", [programs["ct-dental"]], True, None, datetime(2026, 3, 1, tzinfo=UTC)
+    )
     return {
+        "api_client": client.pk,
         "letters": letter.pk,
         "grievance": grievance.pk,
         "program": programs["ct-dental"].pk,
@@ -216,6 +229,7 @@ def test_every_admin_url_answers_as_the_table_says(app, sign_in, programs, staff
         refused = answer.status_code == 403 or (
             to_login and (role is None or endpoint == "auth.code")
         )
+        refused = refused or (endpoint.startswith(API) and answer.status_code == 401)
         if _may_post(role, endpoint):
             if refused or answer.status_code >= 500:
                 wrong.append((f"POST {url}", answer.status_code, "allowed"))
@@ -233,7 +247,11 @@ def test_every_admin_url_answers_as_the_table_says(app, sign_in, programs, staff
     if role is not None:
         assert AuditEvent.objects(action="denied").count() == sum(
             1 for _u, v, n in _urls(app, ids) if _expected(role, v, n) == 403
-        ) + sum(1 for _u, e in posts if not _may_post(role, e) and e != "auth.code")
+        ) + sum(
+            1
+            for _u, e in posts
+            if not _may_post(role, e) and e != "auth.code" and not e.startswith(API)
+        )
 
 
 def _stored(ids):
@@ -258,7 +276,11 @@ def test_every_state_changing_request_needs_a_csrf_token(app, sign_in, programs,
         public_form = endpoint in ("complaint.form", "complaint.status")
         data = COMPLAINT if endpoint == "complaint.form" else {"status": "closed"}
         answer = session.post(url, data=data)
-        if public_form:
+        if endpoint.startswith(API):
+            # No cookie opens the API (a key does), so a forged cross-site post has nothing
+            # to ride on: it is refused for want of a key.
+            ok = answer.status_code == 401
+        elif public_form:
             ok = answer.status_code == 400 and "was open for a long time" in answer.text
         else:
             ok = answer.status_code == 400 and "reload it and send it again" in answer.text
@@ -266,4 +288,10 @@ def test_every_state_changing_request_needs_a_csrf_token(app, sign_in, programs,
             wrong.append((url, answer.status_code))
     print(f"role {role}: POST without a CSRF token to {len(posts)} URLs, accepted {len(wrong)}")
     assert wrong == []
-    assert _stored(ids) == before
+    # Nothing stored, but the refused API calls, each audited as every API call is.
+    after = _stored(ids)
+    api_posts = sum(1 for _u, e in posts if e.startswith(API))
+    assert after[0]["AuditEvent"] == before[0]["AuditEvent"] + api_posts
+    assert AuditEvent.objects(action="api call", detail__status=401).count() == api_posts
+    after[0]["AuditEvent"] = before[0]["AuditEvent"]
+    assert after == before

@@ -4,7 +4,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from portal.admin.directory import ProgramView, ProviderView, UserView
+from portal.admin.directory import ApiClientView, ProgramView, ProviderView, UserView
 from portal.admin.grievances import GrievanceView
 from portal.admin.help import HelpView
 from portal.admin.home import HomeView
@@ -16,7 +16,16 @@ from portal.admin.procedures import ProcedureView
 from portal.admin.reports import ReportsView
 from portal.admin.trails import AuditView, CompletenessView, OutboxView
 from portal.admin.training import TrainingView
-from portal.models import AuditEvent, CompletenessResult, Grievance, Outbox, Program, Provider, User
+from portal.models import (
+    ApiClient,
+    AuditEvent,
+    CompletenessResult,
+    Grievance,
+    Outbox,
+    Program,
+    Provider,
+    User,
+)
 from portal.security import csp_nonce
 
 
@@ -51,6 +60,11 @@ def init_admin(app: Flask) -> Admin:
         ProgramView(Program, name="Programs", endpoint="program", category="Administration")
     )
     admin.add_view(UserView(User, name="Users", endpoint="user", category="Administration"))
+    admin.add_view(
+        ApiClientView(
+            ApiClient, name="API clients", endpoint="api_client", category="Administration"
+        )
+    )
     admin.add_view(
         ProcedureView(
             name="Complaint procedures",

@@ -7,10 +7,12 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BooleanEqualFilter
 from flask_admin.form.fields import JSONField
+from flask_admin.model.template import EditRowAction
 from flask_login import current_user
 
-from portal.admin.base import SecureModelView, _part
+from portal.admin.base import SecureModelView, _part, forbidden
 from portal.clock import utcnow
+from portal.services import api_clients
 from portal.services.accounts import twofactor, users
 from portal.services.grievances import repeats
 
@@ -227,3 +229,69 @@ class UserView(SecureModelView):
             flash(str(exc), "error")
             return False
         return True
+
+
+class ApiClientView(SecureModelView):
+    """Keys for other systems (/api/v1), for administrators: made with a key shown once,
+    revoked, never edited (a client that needs other programs gets a new key)."""
+
+    view_permission = "user.edit"
+    edit_permission = "user.edit"  # to create and revoke; there is no edit form
+    can_delete = False
+    column_list = ("name", "programs", "may_write", "active", "created_at", "last_used_at")
+    column_labels = {"may_write": "May file complaints", "last_used_at": "Last call"}
+    form_columns = ("name", "programs", "may_write")
+    form_args = {
+        "programs": {"description": "The programs whose records the client files and reads."},
+        "may_write": {"description": "Without it the key only reads stages and due dates."},
+    }
+    column_formatters = {"programs": lambda v, c, m, n: ", ".join(p.slug for p in m.programs)}
+
+    @property
+    def can_create(self):
+        return self.is_accessible()
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)  # who may open it at all, first
+        if refused is None and name in ("edit_view", "ajax_update"):
+            forbidden("A key is not edited: revoke it and create another.")
+        return refused
+
+    def get_list_row_actions(self):
+        return [a for a in super().get_list_row_actions() if not isinstance(a, EditRowAction)]
+
+    def create_model(self, form):
+        try:
+            client, key = api_clients.create(
+                form.name.data,
+                list(form.programs.data or []),
+                bool(form.may_write.data),
+                current_user._get_current_object(),
+                utcnow(),
+            )
+        except api_clients.ApiClientError as exc:
+            flash(str(exc), "error")
+            return False
+        g.new_api_key = (client, key)
+        return client
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        answer = super().create_view()
+        created = g.pop("new_api_key", None)
+        if created is None:
+            return answer
+        # Shown in this answer only (no flash: it would ride in the session cookie).
+        client, key = created
+        return self.render("admin/api_client_created.html", client=client, key=key)
+
+    @action("revoke", "Revoke the key", "Revoke the selected keys? Their next call gets 401.")
+    def action_revoke(self, ids):
+        from portal.models import ApiClient
+
+        me = current_user._get_current_object()
+        revoked = 0
+        for client in ApiClient.objects(id__in=ids, active=True):
+            api_clients.revoke(client, me, utcnow())
+            revoked += 1
+        flash(f"{revoked} key(s) revoked.", "success")

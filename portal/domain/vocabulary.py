@@ -17,7 +17,7 @@ LISTS = {
 
 
 # Intake sources the portal records itself, whatever the program's list says.
-SYSTEM_SOURCES = ("web form", "import")
+SYSTEM_SOURCES = ("web form", "import", "api")
 # Iowa: a member not enrolled in any MCO goes to the member escalations queue.
 NOT_ENROLLED = "not enrolled"
 MEMBER_ESCALATIONS = "Member escalations"  # the queue a unit lead calls back from
@@ -33,7 +33,12 @@ SYSTEM_VALUES = {"intake_source": SYSTEM_SOURCES, "mco": (NOT_ENROLLED,)}
 
 
 class VocabularyError(ValueError):
-    """A value outside the program's list, with the allowed values named."""
+    """A value outside the program's list, with the allowed values named; `field` is the
+    record's field at fault."""
+
+    def __init__(self, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.field = field
 
 
 def refusal(field: str, value: str | None, allowed: Sequence[str]) -> str | None:
@@ -58,7 +63,7 @@ def check(lists: Mapping[str, Sequence[str]], values: Mapping[str, str | None]) 
         if field in LISTS:
             reason = refusal(field, value, list(lists.get(LISTS[field]) or []))
             if reason:
-                raise VocabularyError(reason)
+                raise VocabularyError(reason, field)
 
 
 def lists_of(program) -> dict[str, list[str]]:

@@ -1,5 +1,6 @@
 """mongoengine documents; indexes for every query a page or job runs are declared in meta."""
 
+from portal.models.api import ApiClient, ApiRequest
 from portal.models.audit import AuditEvent
 from portal.models.grievance import (
     OPEN_STATUSES,
@@ -28,6 +29,8 @@ from portal.models.training import TrainingRecord
 from portal.models.user import ROLES, SavedView, User
 
 __all__ = [
+    "ApiClient",
+    "ApiRequest",
     "SavedView",
     "AuditEvent",
     "OPEN_STATUSES",
@@ -75,4 +78,6 @@ ALL_DOCUMENTS = (
     AuditEvent,
     ProcedureVersion,
     TrainingRecord,
+    ApiClient,
+    ApiRequest,
 )

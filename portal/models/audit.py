@@ -15,6 +15,7 @@ class AuditEvent(me.Document):
     target = me.StringField(max_length=200)
     detail = me.DictField()
     ip = me.StringField(max_length=64)
+    api_client = me.ReferenceField("ApiClient")  # a call through /api/v1, not a person
 
     meta = {
         "collection": "audit_events",

@@ -230,6 +230,7 @@ class Grievance(me.Document):
             ("is_open", "next_due_at"),
             ("assignee", "is_open"),
             ("program", "received_at"),
+            ("program", "updated_at"),  # /api/v1: records changed since
             "-received_at",
             "member.member_id",
             "status",

@@ -21,6 +21,7 @@ def record(
     target: str | None = None,
     detail: dict | None = None,
     ip: str | None = None,
+    api_client=None,
 ) -> AuditEvent:
     return AuditEvent(
         at=now,
@@ -30,6 +31,7 @@ def record(
         target=target,
         detail=detail or {},
         ip=ip,
+        api_client=api_client,
     ).save()
 
 
