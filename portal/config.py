@@ -117,4 +117,8 @@ def from_environment(instance_path: Path) -> dict:
         "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # Calls per API key (Flask-Limiter syntax), counted in Redis like the form's.
         "API_RATE_LIMIT": env("API_RATE_LIMIT", "600 per minute"),
+        # Webhook deliveries over plain http and to this machine or its network: for a
+        # developer's receiver only (production delivers to public https addresses).
+        "WEBHOOK_ALLOW_INSECURE": env("WEBHOOK_ALLOW_INSECURE") == "1"
+        and env("PORTAL_ENV") != "production",
     }

@@ -266,3 +266,54 @@ def test_schemathesis_finds_no_server_error(case, live_server, api_key):
     """Generated calls from the document, over HTTP to the running server with a good key;
     the one check that matters here: no 5xx."""
     case.call_and_validate(base_url=live_server, headers=auth(api_key), checks=[not_a_server_error])
+
+
+def test_an_administrator_makes_a_key_sees_it_once_and_revokes_it(app, sign_in, programs):
+    import re
+
+    from portal.models import ApiClient
+    from tests.helpers import csrf_token
+
+    admin = sign_in("admin")
+    page = admin.get("/admin/api_client/new/")
+    made = admin.post(
+        "/admin/api_client/new/",
+        data={
+            "name": "Call centre CRM",
+            "programs": [str(programs["co-cma"].pk)],
+            "may_write": "y",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert made.status_code == 200, made.text[-2000:]
+    key = re.search(r'<code class="api-key">(gp_\S+)</code>', made.text).group(1)
+    cookie = admin.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert key not in repr(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+    assert key not in admin.get("/admin/api_client/").text
+    stored = ApiClient.objects.get(name="Call centre CRM")
+    assert key not in repr(stored.to_mongo())
+    client = app.test_client()
+    filed = client.post("/api/v1/grievances", json=body("co-cma", "crm-9"), headers=auth(key))
+    assert filed.status_code == 201
+    # The same name again is refused with a message; no second client.
+    page = admin.get("/admin/api_client/new/")
+    again = admin.post(
+        "/admin/api_client/new/",
+        data={"name": "Call centre CRM", "programs": [str(programs["co-cma"].pk)],
+              "csrf_token": csrf_token(page.text)},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "exists; choose another name" in again.text.replace("&#39;", "'")
+    assert ApiClient.objects(name="Call centre CRM").count() == 1
+    # Revoked from the list's action: the key's next call is refused.
+    listing = admin.get("/admin/api_client/")
+    token = csrf_token(listing.text)
+    revoked = admin.post(
+        "/admin/api_client/action/",
+        data={"action": "revoke", "rowid": [str(stored.pk)], "csrf_token": token},
+    )
+    assert revoked.status_code == 302
+    reference = filed.get_json()["reference"]
+    refused = client.get(f"/api/v1/grievances/{reference}", headers=auth(key))
+    assert refused.status_code == 401
+    assert AuditEvent.objects(action="api client revoked").count() == 1

@@ -10,13 +10,13 @@ from portal.admin.base import SecureModelView
 
 
 class OutboxView(SecureModelView):
-    """Mail the portal has sent or will send."""
+    """Mail (and webhook deliveries) the portal has sent or will send."""
 
     view_permission = "outbox.view"
     column_list = ("created_at", "kind", "recipient", "subject", "status", "attempts", "sent_at")
     column_default_sort = ("created_at", True)
     column_filters = ("kind", "status")
-    column_details_list = ("created_at", "kind", "recipient", "subject", "status", "text")
+    column_details_list = ("created_at", "kind", "recipient", "url", "subject", "status", "text")
     # The message as it was written, its lines and paragraphs kept.
     column_formatters_detail = {
         "text": lambda v, c, m, n: Markup('<pre class="mail-text">{}</pre>').format(m.text or "")

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from portal.services.webhooks import EVENTS as WEBHOOK_EVENTS
+
 FILED_BY = ("member", "representative", "provider office")
 CLOCK_STATES = ("running", "at_risk", "overdue", "met", "paused")
 
@@ -152,3 +154,30 @@ class Problem(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.List(fields.Nested(FieldProblem))
+
+
+class WebhookIn(Schema):
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "Where deliveries are POSTed: https."},
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(WEBHOOK_EVENTS)),
+        required=True,
+        validate=validate.Length(min=1, max=len(WEBHOOK_EVENTS)),
+    )
+
+
+class WebhookOut(Schema):
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    events = fields.List(fields.String(), required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class WebhookMade(WebhookOut):
+    secret = fields.String(
+        required=True,
+        metadata={"description": "Verifies each delivery's signature; shown this once."},
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, timedelta
 
 from flask import g, request
 from flask_smorest import Blueprint, abort
@@ -10,9 +11,9 @@ from flask_smorest import Blueprint, abort
 from portal.api import schemas
 from portal.clock import utcnow
 from portal.domain.vocabulary import VocabularyError
-from portal.models import Program
+from portal.models import Program, WebhookSubscription
 from portal.runtime import runtime
-from portal.services import api_clients
+from portal.services import api_clients, webhooks
 from portal.services.accounts import audit
 from portal.services.grievances import partners
 from portal.services.grievances.intake import Intake
@@ -151,3 +152,58 @@ def changed_records(query):
         "records": [partners.describe(r, now) for r in records],
         "next": {"changed_since": following[0], "after": following[1]} if following else None,
     }
+
+
+def _subscription(subscription, secret: str | None = None) -> dict:
+    shown = {
+        "id": str(subscription.pk),
+        "url": subscription.url,
+        "events": list(subscription.events),
+        "created_at": subscription.created_at.replace(tzinfo=UTC)
+        if subscription.created_at.tzinfo is None
+        else subscription.created_at,
+    }
+    return {**shown, "secret": secret} if secret else shown
+
+
+@blp.route("/webhooks", methods=["POST"])
+@blp.arguments(schemas.WebhookIn)
+@blp.response(201, schemas.WebhookMade, description="Subscribed; the secret is shown once.")
+@_problems(400, 401, 422, 429)
+def subscribe(body):
+    """Be told of events on the records of this key's programs, signed (Standard Webhooks)."""
+    try:
+        subscription, secret = webhooks.subscribe(
+            g.api_client, body["url"], body["events"], utcnow()
+        )
+    except webhooks.SubscriptionError as exc:
+        abort(422, errors={"json": {exc.field: [exc.reason]}})
+    g.api_target = str(subscription.pk)
+    return _subscription(subscription, secret)
+
+
+@blp.route("/webhooks", methods=["GET"])
+@blp.response(200, schemas.WebhookOut(many=True))
+@_problems(401, 429)
+def subscriptions():
+    """This key's subscriptions (without their secrets)."""
+    return [
+        _subscription(s)
+        for s in WebhookSubscription.objects(client=g.api_client, active=True).order_by("id")
+    ]
+
+
+@blp.route("/webhooks/<subscription_id>", methods=["DELETE"])
+@blp.response(204)
+@_problems(401, 404, 429)
+def unsubscribe(subscription_id):
+    """Stop the deliveries of one subscription (those already written are dropped)."""
+    g.api_target = subscription_id[:40]
+    found = None
+    if re.fullmatch(r"[0-9a-f]{24}", subscription_id):
+        found = WebhookSubscription.objects(
+            pk=subscription_id, client=g.api_client, active=True
+        ).first()
+    if found is None:
+        abort(404, message="no such subscription for this key")
+    found.update(set__active=False)

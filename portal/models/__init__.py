@@ -1,6 +1,6 @@
 """mongoengine documents; indexes for every query a page or job runs are declared in meta."""
 
-from portal.models.api import ApiClient, ApiRequest
+from portal.models.api import ApiClient, ApiRequest, WebhookSubscription
 from portal.models.audit import AuditEvent
 from portal.models.grievance import (
     OPEN_STATUSES,
@@ -31,6 +31,7 @@ from portal.models.user import ROLES, SavedView, User
 __all__ = [
     "ApiClient",
     "ApiRequest",
+    "WebhookSubscription",
     "SavedView",
     "AuditEvent",
     "OPEN_STATUSES",
@@ -80,4 +81,5 @@ ALL_DOCUMENTS = (
     TrainingRecord,
     ApiClient,
     ApiRequest,
+    WebhookSubscription,
 )

@@ -37,3 +37,17 @@ class ApiRequest(me.Document):
     claimed_at = me.DateTimeField(required=True)
 
     meta = {"collection": "api_requests", "indexes": ["key"]}
+
+
+class WebhookSubscription(me.Document):
+    """A client's request to be told of events on its programs' records, at its URL, signed
+    with a secret shown to it once (Standard Webhooks: the receiver verifies with it)."""
+
+    client = me.ReferenceField(ApiClient, required=True)
+    url = me.StringField(required=True, max_length=2000)
+    events = me.ListField(me.StringField(max_length=20))
+    secret = me.StringField(required=True, max_length=100)
+    active = me.BooleanField(default=True)
+    created_at = me.DateTimeField(required=True)
+
+    meta = {"collection": "webhook_subscriptions", "indexes": [("active", "events"), "client"]}

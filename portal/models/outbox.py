@@ -7,8 +7,10 @@ class Outbox(me.Document):
     nothing."""
 
     key = me.StringField(required=True, unique=True, max_length=300)
-    kind = me.StringField(required=True, max_length=40)
-    recipient = me.EmailField(required=True)
+    kind = me.StringField(required=True, max_length=40)  # "webhook": a signed POST to `url`
+    recipient = me.EmailField()  # every mail has one (outbox.put); a webhook has none
+    url = me.StringField(max_length=2000)
+    subscription = me.ReferenceField("WebhookSubscription")
     subject = me.StringField(required=True, max_length=300)
     text = me.StringField(required=True)
     html = me.StringField()

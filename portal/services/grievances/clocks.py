@@ -18,6 +18,7 @@ from portal.domain.clocks import (
 )
 from portal.models import Grievance, Program, User
 from portal.models.grievance import Clock, Extension, Pause
+from portal.services import webhooks
 from portal.services.grievances import history
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ def record_event(
             if clock.paused:
                 clock.pauses[-1].end = at
             said.append(f"{clock.name} met")
+            if name == "acknowledged":
+                webhooks.mark(grievance, "acknowledged")
     existing = {c.name for c in grievance.clocks}
     for started in start_clocks(
         program.clock_specs(), record_values(grievance), at, program.calendar(), event=name
@@ -282,6 +285,10 @@ def refresh_overdue(now: datetime) -> dict:
                 )
                 marked += len(newly)
                 records += 1
+                if newly:
+                    late = Grievance.objects.get(pk=row["_id"])
+                    for index in newly:
+                        webhooks.announce(late, "overdue", now, late.clocks[index].name)
         except Exception:
             # One broken record must not stop the rest; its id (no member data) is logged.
             log.exception("overdue: record %s skipped", row.get("_id"))

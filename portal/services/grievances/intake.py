@@ -22,6 +22,7 @@ from portal.models import (
     Triage,
     User,
 )
+from portal.services import webhooks
 from portal.services.grievances import clocks, history, verbs
 from portal.services.mail import alerts, notices
 
@@ -237,6 +238,7 @@ def submit(
         provider=provider,
         triage=True,
     )
+    webhooks.mark(grievance, "received")
     grievance.save()
     log.info("grievance %s stored for program %s", grievance.pk, program.slug)
     metrics.received(program.slug, intake.intake_source)

@@ -25,6 +25,7 @@ from portal.models.grievance import (
     Escalation,
     Narrative,
 )
+from portal.services import webhooks
 from portal.services.grievances import clocks, history, repeats
 from portal.services.mail import alerts, notices
 
@@ -302,6 +303,7 @@ def escalate(
         grievance.assignee = to
     history.add(grievance, by, "escalated", now, reason.strip(), changes)
     grievance.updated_at = now
+    webhooks.mark(grievance, "escalated", tier)
     grievance.save()
     return tier
 
@@ -348,6 +350,7 @@ def resolve(
     history.add(grievance, by, "resolved", now, changes=changes)
     grievance.member_told_at = grievance.member_told_how = None  # this resolution's notice
     said = clocks.record_event(grievance, "resolved", now, by, now)
+    webhooks.mark(grievance, "resolved")
     grievance.save()
     notices.resolution(grievance, now, runtime)
     return said

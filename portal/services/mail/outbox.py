@@ -100,7 +100,12 @@ def deliver(outbox_id, transport, sender: str, now: datetime) -> bool:
     if message is None:
         return False
     try:
-        transport.send(message_for(message, sender), message.key)
+        if message.kind == "webhook":
+            from portal.services import webhooks
+
+            webhooks.post(message, now)
+        else:
+            transport.send(message_for(message, sender), message.key)
     except Exception as exc:
         # The error's type only: SMTP errors can echo addresses back.
         wait = BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
