@@ -4,7 +4,8 @@ in the same run, so the ratio holds on a noisy machine.
     .venv/bin/python -m bench [--sizes 1000,10000,50000] [--repeat 9] [--load-seconds 20]
 
 One store grows through the sizes: 500 open records, then closed history added by seed/volume
-up to each size. At every size: the admin list (unfiltered and open only) and the overdue job.
+up to each size. At every size: the admin list (unfiltered and open only), the API and
+/metrics, and the overdue job.
 At 10,000: the reports, the completeness check, and the peak memory of the web process and
 the worker. On a separate instance: complaint submissions through gunicorn under load.
 """
@@ -17,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import jobs, listpage, load, memory, reports
+from bench import api, jobs, listpage, load, memory, reports
 from bench.common import make_app
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in Hartford
@@ -60,6 +61,7 @@ def main() -> None:
                 have = grow(ct, size, have)
             # Requests outside any app context of ours: each gets its own, as in production.
             listpage.measure(app, args.repeat)
+            api.measure(app, NOW, args.repeat)
             with app.app_context():
                 jobs.measure_overdue(NOW, args.repeat)
                 if size == 10_000:
