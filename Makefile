@@ -67,7 +67,16 @@ debian-packages:
 # Two workers (pytest-xdist); the tests whose subject is a process share one, in turn.
 PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test: $(STAMP) translations debian-packages
+# The staff sign-in tests run a real OpenID Connect provider (panva/oidc-provider) on Node,
+# exactly the versions in tests/oidc/package-lock.json, each checked against its hash.
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: the sign-in tests need Node.js 20 and npm"; exit 1; }
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(STAMP) translations debian-packages $(OIDC_PROVIDER)
 	$(PYTEST)
 
 # The whole suite on another date: every process's clock (pytest, the servers, workers,
@@ -78,7 +87,7 @@ test: $(STAMP) translations debian-packages
 # left alone. The offset is relative, so every process agrees on the time.
 AT ?= 2027-03-12T15:00:00+00:00
 
-test-at: $(STAMP) translations debian-packages
+test-at: $(STAMP) translations debian-packages $(OIDC_PROVIDER)
 	@target=$$(date -d '$(AT)' +%s) || { echo "AT=$(AT) is not a date date(1) reads"; exit 1; }; \
 	offset=$$(( target - $$(date +%s) )); \
 	case $$offset in -*) ;; *) offset="+$$offset";; esac; \

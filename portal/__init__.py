@@ -61,9 +61,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     init_admin(app)
     cli.init_app(app)
-    from portal import api
+    from portal import api, sso
 
     api.init_app(app, csrf)
+    sso.init_app(app)
 
     from forms import bp as complaint_bp
     from portal.health import bp as health_bp

@@ -91,27 +91,41 @@ def login():
         elif user.check_password(form.password.data):
             target = safe_next(request.args.get("next"))
             if user.totp_enabled:
-                # The password is right; the session is not signed in until the code is.
-                session.clear()
-                session["pending_user"] = str(user.pk)
-                session["pending_at"] = now.timestamp()
-                session["pending_next"] = target
-                return redirect(url_for("auth.code"))
-            _sign_in(user, now, second_factor=False)
+                return begin_second_step(user, now, target)
+            sign_in(user, now, second_factor=False)
             return redirect(target)
         audit.record("login failed", now, actor_email=email, ip=request.remote_addr)
         flash("That e-mail and password do not match an active account.", "error")
     return render_template("auth/login.html", form=form)
 
 
-def _sign_in(user: User, now, *, second_factor: bool) -> None:
+def begin_second_step(user: User, now, target: str, via: str = "password"):
+    """The first factor is right (a password, or the identity provider); the session is not
+    signed in until the code is."""
+    session.clear()
+    session["pending_user"] = str(user.pk)
+    session["pending_at"] = now.timestamp()
+    session["pending_next"] = target
+    session["pending_via"] = via
+    return redirect(url_for("auth.code"))
+
+
+def sign_in(user: User, now, *, second_factor: bool, via: str = "password") -> None:
+    """`via` is "password" or "sso" (the plan's identity provider, portal.sso);
+    `second_factor` whether one was used, here or vouched for by the provider."""
     session.clear()  # a fresh session at sign-in
     login_user(user)
     session.permanent = True
     session["login_at"] = session["seen_at"] = now.timestamp()
     session["epoch"] = user.session_epoch
+    session["via"] = via
+    session["second_factor"] = second_factor
     audit.record(
-        "login", now, actor=user, ip=request.remote_addr, detail={"second_factor": second_factor}
+        "login",
+        now,
+        actor=user,
+        ip=request.remote_addr,
+        detail={"second_factor": second_factor, "via": via},
     )
 
 
@@ -141,7 +155,7 @@ def code():
             return render_template("auth/code.html", form=form), 429
         if ok:
             target = session.get("pending_next") or "/admin/"
-            _sign_in(user, now, second_factor=True)
+            sign_in(user, now, second_factor=True, via=session.get("pending_via") or "password")
             return redirect(target)
         form.code.errors.append("That code is not right. Use the newest code in the app.")
     return render_template("auth/code.html", form=form)
@@ -262,15 +276,24 @@ def init_app(app: Flask) -> None:
                 return redirect(url_for("auth.login", next=request.path))
             # A new administrator sets a password, then a second factor: each page stays
             # reachable while the other is owed (they sent each other back and forth).
-            if current_user.must_change_password and request.endpoint not in (
-                "auth.change_password",
-                "auth.two_factor",
-                "auth.logout",
+            # Signed in through the identity provider: no local password is owed, and a
+            # second factor the provider vouched for counts as the portal's.
+            by_provider = session.get("via") == "sso"
+            if (
+                current_user.must_change_password
+                and not by_provider
+                and request.endpoint
+                not in (
+                    "auth.change_password",
+                    "auth.two_factor",
+                    "auth.logout",
+                )
             ):
                 return redirect(url_for("auth.change_password"))
             if (
                 twofactor.required(current_user, _admin_totp_required())
                 and not current_user.totp_enabled
+                and not (by_provider and session.get("second_factor"))
                 and request.endpoint
                 not in (
                     "auth.two_factor",
@@ -288,4 +311,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_user():
-        return {"current_user": current_user}
+        from portal.sso import enabled
+
+        return {
+            "current_user": current_user,
+            "sso_name": app.config.get("OIDC_NAME") if enabled(app) else None,
+        }

@@ -119,6 +119,13 @@ def from_environment(instance_path: Path) -> dict:
         "API_RATE_LIMIT": env("API_RATE_LIMIT", "600 per minute"),
         # Webhook deliveries over plain http and to this machine or its network: for a
         # developer's receiver only (production delivers to public https addresses).
+        # Staff sign-in through the plan's identity provider (OpenID Connect), when all
+        # three are set; OIDC_MFA_ACR lists `acr` values that mean a second factor was used.
+        "OIDC_ISSUER": env("OIDC_ISSUER") or None,
+        "OIDC_CLIENT_ID": env("OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": env("OIDC_CLIENT_SECRET") or None,
+        "OIDC_NAME": env("OIDC_NAME", "your organisation's account"),
+        "OIDC_MFA_ACR": [v for v in env("OIDC_MFA_ACR", "").split(",") if v.strip()],
         "WEBHOOK_ALLOW_INSECURE": env("WEBHOOK_ALLOW_INSECURE") == "1"
         and env("PORTAL_ENV") != "production",
     }

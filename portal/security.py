@@ -37,10 +37,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def safe_redirects(response):
         """Every redirect stays on this site: Flask-Admin's ?url= check lets some forms
-        through (http://host\\@evil.example reads as evil.example in browsers)."""
+        through (http://host\\@evil.example reads as evil.example in browsers). The one
+        exception is the sign-in page sending a person to the identity provider, which its
+        view names exactly (g.redirect_off_site)."""
         location = response.headers.get("Location")
         redirecting = response.status_code in (301, 302, 303, 307, 308) and location
-        if redirecting and not is_local(location, request.host):
+        named = g.get("redirect_off_site")
+        if redirecting and location != named and not is_local(location, request.host):
             response.headers["Location"] = "/admin/" if request.path.startswith("/admin") else "/"
         return response
 

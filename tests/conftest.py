@@ -56,6 +56,7 @@ PROCESS_MODULES = (
     "test_e2e",
     "test_jobs",
     "test_metrics",
+    "test_oidc",
 )
 
 

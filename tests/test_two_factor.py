@@ -65,7 +65,7 @@ def test_an_administrator_must_turn_it_on_and_then_use_it(app, staff, clock):
     assert again.get("/admin/").status_code == 302
     assert fresh.get("/admin/user/").status_code == 200
     login = AuditEvent.objects(action="login", actor=staff["admin"]).order_by("-at").first()
-    assert login.detail == {"second_factor": True}
+    assert login.detail == {"second_factor": True, "via": "password"}
     assert AuditEvent.objects(action="code failed").count() == 2  # the wrong one, the reused one
 
 
