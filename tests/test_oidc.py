@@ -150,6 +150,12 @@ def through_the_provider(portal: str, provider: Provider, login: str, rewrite=No
     raise AssertionError("the provider never sent the browser back")
 
 
+def refusal(portal: str, provider: Provider, login: str, rewrite=None) -> str:
+    """Through the provider as `login`: the portal's message on its sign-in page."""
+    browser, answer = through_the_provider(portal, provider, login, rewrite)
+    return refused_with(browser, answer, portal)
+
+
 def refused_with(browser, answer, portal: str) -> str:
     """The portal sent the browser back to its sign-in page with a message; nobody is in."""
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/login"), (
@@ -180,11 +186,9 @@ def test_a_staff_member_signs_in_through_the_provider(oidc, staff):
 
 def test_an_unverified_or_unknown_e_mail_signs_nobody_in(oidc, staff):
     portal, provider = oidc
-    browser, answer = through_the_provider(portal, provider, "unverified")
-    said = refused_with(browser, answer, portal)
+    said = refusal(portal, provider, "unverified")
     assert "has not verified your e-mail address" in said, said
-    browser, answer = through_the_provider(portal, provider, "stranger")
-    said = refused_with(browser, answer, portal)
+    said = refusal(portal, provider, "stranger")
     assert "No active account here has that e-mail address" in said, said
     assert AuditEvent.objects(action="login").count() == 0
     assert AuditEvent.objects(action="sso refused").count() == 2
@@ -194,11 +198,10 @@ def test_an_expired_id_token_is_refused(oidc, staff):
     portal, provider = oidc
     provider.stop()
     provider.start(clock_offset_seconds=-3600)  # its tokens expired 50 minutes ago
-    browser, answer = through_the_provider(portal, provider, "manager")
-    said = refused_with(browser, answer, portal)
+    said = refusal(portal, provider, "manager")
     assert "could not be accepted" in said, said
-    refusal = AuditEvent.objects(action="sso refused").get()
-    assert "Expired" in refusal.detail["why"], refusal.detail
+    audited = AuditEvent.objects(action="sso refused").get()
+    assert "Expired" in audited.detail["why"], audited.detail
     assert AuditEvent.objects(action="login").count() == 0
 
 
@@ -211,8 +214,7 @@ def test_a_code_issued_to_another_application_is_refused(oidc, staff):
     def as_other_app(url: str) -> str:
         return url.replace("client_id=portal", "client_id=other-app")
 
-    browser, answer = through_the_provider(portal, provider, "manager", rewrite=as_other_app)
-    said = refused_with(browser, answer, portal)
+    said = refusal(portal, provider, "manager", rewrite=as_other_app)
     assert "could not be accepted" in said, said
     assert AuditEvent.objects(action="login").count() == 0
     assert AuditEvent.objects(action="sso refused").count() == 1
