@@ -115,7 +115,8 @@ def problem(error: HTTPException):
     found = _fields(data.get("messages") or data.get("errors") or {})
     if found:
         body["errors"] = found
-        body["detail"] = "; ".join(f"{f['field']}: {f['reason']}" for f in found)[:1000]
+        said = (f"{f['field']}: {f['reason'].rstrip('.')}" for f in found)
+        body["detail"] = ("; ".join(said) + ".")[:1000]
     elif data.get("message"):
         body["detail"] = str(data["message"])
     elif status == 429:
