@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import requests
 
 from bench.common import PASSWORD, bench_manager, child_env, peak_rss_mb
@@ -93,8 +94,10 @@ def web_peak(folder) -> tuple[float, int]:
     from portal.queue import free_port
 
     port = free_port()
+    # One gunicorn worker serves every page: its peak is the web process's (the master,
+    # which `portal serve` becomes, serves nothing and stays small).
     server = subprocess.Popen(
-        [sys.executable, "-m", "portal", "serve", "--port", str(port)],
+        [sys.executable, "-m", "portal", "serve", "--port", str(port), "--workers", "1"],
         env=child_env(folder),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -123,7 +126,8 @@ def web_peak(folder) -> tuple[float, int]:
         for page in pages:
             answer = session.get(base + page, timeout=600)
             assert answer.status_code == 200, (page, answer.status_code)
-        return peak_rss_mb(server.pid), len(pages)
+        workers = [child.pid for child in psutil.Process(server.pid).children()]
+        return max(peak_rss_mb(pid) for pid in [server.pid, *workers]), len(pages)
     finally:
         server.terminate()
         server.wait(timeout=30)
