@@ -1,11 +1,14 @@
-"""The admin grievance list, unfiltered and open records only: p50 and p95 of the whole page
-(the real app, in process), next to its floor: the raw store's count plus the sorted page of
-records the list shows, read with pymongo from the same store with the same projection."""
+"""The admin grievance list, unfiltered and open records only, and its searches: p50 and p95
+of the whole page (the real app, in process), next to its floor (the raw store's count plus
+the sorted page of records the list shows, read with pymongo from the same store with the
+same projection), and next to Django's admin over SQLite on a copy of the same records
+(bench.peer), the public anchor issue 22 measures against."""
 
 from __future__ import annotations
 
 import statistics
 
+from bench import peer as bench_peer
 from bench.common import PASSWORD, bench_manager, percentiles, timed
 
 PAGES = {
@@ -58,4 +61,13 @@ def measure(app, repeat: int) -> list[dict]:
         base = statistics.median(timed(floor, repeat))
         print(f"| {name} | {p50:.3f} | {p95:.3f} | {base:.3f} | {p50 / base:.2f} |")
         out.append({"page": name, "p50": p50, "p95": p95, "floor": base})
+
+    # The peer: Django's admin over SQLite on a copy of these records (bench.peer).
+    peer = bench_peer.measure(sample["reference"], surname, repeat)
+    print(f"\n| page, {total:,} records | portal p50 s | Django admin p50 s | ratio |")
+    print("|---|---|---|---|")
+    for row in out:
+        theirs = peer[row["page"]]
+        row["django"] = theirs
+        print(f"| {row['page']} | {row['p50']:.3f} | {theirs:.3f} | {row['p50'] / theirs:.1f} |")
     return out
