@@ -91,8 +91,8 @@ def _fields(messages, at: str = "") -> list[dict]:
     if isinstance(messages, dict):
         out = []
         for key, value in messages.items():
-            name = "" if key in ("json", "query", "_schema") and not at else str(key)
-            name = name if key != "_schema" else ""
+            # Where the fields were (json, query) and the whole body (_schema) name no field.
+            name = "" if key == "_schema" or (key in ("json", "query") and not at) else str(key)
             out.extend(_fields(value, f"{at}.{name}".strip(".") if name else at))
         return out
     if isinstance(messages, list | tuple):
