@@ -207,10 +207,12 @@ def seed_programs(refresh: bool) -> None:
 
 @seed_group.command("search-keys")
 def seed_search_keys() -> None:
-    """Give records written before search keys existed their keys (once, after upgrading)."""
-    from portal.services.grievances.verbs import add_search_keys
+    """Give records written before search keys and months of receipt were kept both (once,
+    after upgrading)."""
+    from portal.services.grievances.verbs import add_received_months, add_search_keys
 
     click.echo(f"search keys: {add_search_keys()} records given their keys")
+    click.echo(f"months of receipt: {add_received_months()} records given theirs")
 
 
 @seed_group.command("demo")

@@ -80,3 +80,35 @@ def test_records_from_before_the_keys_get_them(programs):
     assert add_search_keys() == 1
     assert Grievance.objects(search_keys="w:zoe").count() == 1
     assert add_search_keys() == 0
+
+
+def test_the_list_opens_on_open_records_and_closed_ones_come_a_month_at_a_time(
+    sign_in, programs, staff, clock
+):
+    """Issue 22: the list as it opens reads the open records (an indexed equality), not the
+    history; a month of receipt is a filter the index answers."""
+    from datetime import UTC, datetime
+
+    from portal.services.grievances.verbs import add_received_months
+
+    ct = programs["ct-dental"]
+    # 18:30 on 31 October in Hartford is already 1 November in UTC: the office's month counts.
+    late_october = datetime(2026, 10, 31, 22, 30, tzinfo=UTC)
+    closed = submit(ct, Intake(description="x", member_name="Oona Closedcase"), late_october)
+    closed.update(set__is_open=False, set__status="closed")
+    still_open = submit(ct, Intake(description="y", member_name="Ida Openfile"), clock.now())
+    assert Grievance.objects.get(pk=closed.pk).received_month == "2026-10"
+
+    manager = sign_in("manager")
+    opened = manager.get("/admin/grievance/").text
+    assert still_open.reference in opened and closed.reference not in opened
+    assert "Open records. For closed ones" in opened
+    october = manager.get("/admin/grievance/", query_string={"flt0_received_in_equals": "2026-10"})
+    assert closed.reference in october.text and "Open records. For closed" not in october.text
+    # A search still reaches the whole history.
+    assert closed.reference in _found(manager, "closedcase")
+
+    # Records from before the month was kept get it once.
+    Grievance.objects(pk=closed.pk).update_one(unset__received_month=True)
+    assert add_received_months() == 1 and add_received_months() == 0
+    assert Grievance.objects.get(pk=closed.pk).received_month == "2026-10"

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 
-def measure(sample_reference: str, surname: str, repeat: int) -> dict[str, float]:
+def measure(sample_reference: str, surname: str, month: str, repeat: int) -> dict[str, float]:
     """Django admin's p50 for each page, on a copy of the portal's bench records."""
     from portal.models import Grievance
 
@@ -34,7 +34,9 @@ def measure(sample_reference: str, surname: str, repeat: int) -> dict[str, float
     with tempfile.TemporaryDirectory(prefix="bench-peer-rows-") as scratch:
         path = Path(scratch) / "rows.json"
         path.write_text(
-            json.dumps({"records": rows, "reference": sample_reference, "surname": surname})
+            json.dumps(
+                {"records": rows, "reference": sample_reference, "surname": surname, "month": month}
+            )
         )
         done = subprocess.run(
             [sys.executable, "-m", "bench.peer", str(path), str(repeat)],

@@ -80,9 +80,15 @@ def main() -> None:
         client = Client()
         client.force_login(User.objects.create_superuser("bench", "b@bench.test", "x"))
         base = "/admin/peer/grievance/"
+        year, month = (int(part) for part in rows["month"].split("-"))
+        following = f"{year + month // 12}-{month % 12 + 1:02d}-01"
         pages = {
-            "all": base,
+            # Django's admin opens on everything; it counts and sorts in SQLite.
+            "as it opens": base,
             "open": f"{base}?is_open__exact=1",
+            "a month of closed history": (
+                f"{base}?received_at__gte={rows['month']}-01&received_at__lt={following}"
+            ),
             "search reference": f"{base}?q={rows['reference']}",
             "search surname": f"{base}?q={rows['surname']}",
         }

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 # Embedded lists are ListField(EmbeddedDocumentField(...)): Flask-Admin edits those inline
 # (form_subdocuments), not EmbeddedDocumentListField.
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 import mongoengine as me
 
 from portal.domain import search
@@ -162,6 +165,7 @@ class Grievance(me.Document):
     search_keys = me.ListField(me.StringField(max_length=120))
     program = me.ReferenceField("Program", required=True)
     received_at = me.DateTimeField(required=True)
+    received_month = me.StringField(max_length=7)  # YYYY-MM in office time (to_mongo)
     intake_source = me.StringField(max_length=80)
     filed_by = me.StringField(max_length=40)  # member, representative, provider office, staff
     type = me.StringField(max_length=80)
@@ -231,6 +235,7 @@ class Grievance(me.Document):
             ("assignee", "is_open"),
             ("program", "received_at"),
             ("program", "updated_at"),  # /api/v1: records changed since
+            ("received_month", "program"),  # closed history, a month at a time
             "-received_at",
             "member.member_id",
             "status",
@@ -247,9 +252,23 @@ class Grievance(me.Document):
 
     def to_mongo(self, *args, **kwargs):
         # Every write goes through here (save, and the import's bulk insert): the search keys
-        # follow the reference, the member and the provider.
+        # follow the reference, the member and the provider; the month of receipt follows
+        # the day it came in.
         self.refresh_search_keys()
+        self.refresh_received_month()
         return super().to_mongo(*args, **kwargs)
+
+    def refresh_received_month(self) -> None:
+        """YYYY-MM of receipt in the program's office time: closed history is browsed a month
+        at a time, each an indexed equality rather than a sort of everything."""
+        if self.received_at is None or self.program is None:
+            return
+        moment = self.received_at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        month = moment.astimezone(ZoneInfo(self.program.timezone)).strftime("%Y-%m")
+        if month != self.received_month:
+            self.received_month = month
 
     def refresh_search_keys(self) -> None:
         """Work the search keys out from the record as it is (portal.domain.search)."""

@@ -516,6 +516,18 @@ def add_search_keys() -> int:
     return done
 
 
+def add_received_months() -> int:
+    """Records written before months of receipt were kept get theirs; how many. One update
+    of that field alone each."""
+    missing = Grievance.objects(Q(received_month__exists=False) | Q(received_month=None))
+    done = 0
+    for record in missing.only("received_at", "program"):
+        record.refresh_received_month()
+        Grievance.objects(pk=record.pk).update_one(set__received_month=record.received_month)
+        done += 1
+    return done
+
+
 def set_legal_hold(grievance: Grievance, *, on: bool, by: User, now: datetime, reason: str) -> None:
     """A legal hold keeps the record past its retention date, until it is lifted."""
     require("hold", grievance, by)
