@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 # (instant, monotonic reading when it was set), or None for the real clock.
 _origin: tuple[datetime, float] | None = None
@@ -21,6 +22,18 @@ def utcnow() -> datetime:
         return datetime.now(UTC)
     instant, set_at = _origin
     return instant + timedelta(seconds=time.monotonic() - set_at)
+
+
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC one: the store hands datetimes back without their zone
+    (they are stored in UTC), and an aware one is put in UTC. None stays None."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def set_to(instant: datetime) -> None:

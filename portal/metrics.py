@@ -40,6 +40,8 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from portal.clock import as_utc
+
 bp = Blueprint("metrics", __name__)
 access_log = logging.getLogger("portal.access")
 
@@ -213,7 +215,7 @@ class PortalCollector(Collector):
                 interval.add_metric([name], entry["interval"])
         for name, run in sorted(runs.items()):
             if run.succeeded_at:
-                success.add_metric([name], _utc(run.succeeded_at).timestamp())
+                success.add_metric([name], as_utc(run.succeeded_at).timestamp())
                 age.add_metric([name], _age(now, run.succeeded_at))
             total.add_metric([name, "ok"], run.runs_ok or 0)
             total.add_metric([name, "failed"], run.runs_failed or 0)
@@ -264,11 +266,5 @@ class PortalCollector(Collector):
         yield failed
 
 
-def _utc(moment):
-    from datetime import UTC
-
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def _age(now, then) -> float:
-    return max(0.0, (now - _utc(then)).total_seconds())
+    return max(0.0, (now - as_utc(then)).total_seconds())

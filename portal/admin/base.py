@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bson import ObjectId
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.contrib.mongoengine.form import (
@@ -164,6 +164,14 @@ class SecureModelView(ModelView):
 
     def search_placeholder(self):
         return "Search"
+
+    def shown_once(self, answer, template: str):
+        """The answer to a create form that made a secret (a one-time password, an API key):
+        the page showing it, this once, from what create_model left in g.shown_once. Never a
+        flash message, which would carry it in the session cookie (signed, not encrypted);
+        never again."""
+        made = g.pop("shown_once", None)
+        return answer if made is None else self.render(template, **made)
 
     def is_accessible(self):
         return can(current_user, self.view_permission)

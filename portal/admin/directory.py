@@ -187,20 +187,14 @@ class UserView(SecureModelView):
         except users.AccountError as exc:
             flash(str(exc), "error")
             return False
-        g.new_account = (user, temporary)
+        # The one-time password goes to the administrator, who hands it over in person or by
+        # phone (SecureModelView.shown_once).
+        g.shown_once = {"user": user, "temporary": temporary}
         return user
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
-        answer = super().create_view()
-        created = g.pop("new_account", None)
-        if created is None:
-            return answer
-        # The one-time password is shown in this answer only, to the administrator, who hands
-        # it over in person or by phone: never in a flash message, which would carry it in the
-        # session cookie (signed, not encrypted), and never again.
-        user, temporary = created
-        return self.render("admin/user_created.html", user=user, temporary=temporary)
+        return self.shown_once(super().create_view(), "admin/user_created.html")
 
     @action(
         "sign_out",
@@ -272,18 +266,12 @@ class ApiClientView(SecureModelView):
         except api_clients.ApiClientError as exc:
             flash(str(exc), "error")
             return False
-        g.new_api_key = (client, key)
+        g.shown_once = {"client": client, "key": key}
         return client
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
-        answer = super().create_view()
-        created = g.pop("new_api_key", None)
-        if created is None:
-            return answer
-        # Shown in this answer only (no flash: it would ride in the session cookie).
-        client, key = created
-        return self.render("admin/api_client_created.html", client=client, key=key)
+        return self.shown_once(super().create_view(), "admin/api_client_created.html")
 
     @action("revoke", "Revoke the key", "Revoke the selected keys? Their next call gets 401.")
     def action_revoke(self, ids):

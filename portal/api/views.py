@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from flask import g, request
 from flask_smorest import Blueprint, abort
 
 from portal.api import schemas
-from portal.clock import utcnow
+from portal.clock import as_utc, utcnow
 from portal.domain.vocabulary import VocabularyError
 from portal.models import Program, WebhookSubscription
 from portal.runtime import runtime
@@ -58,7 +58,7 @@ def recognise_the_client():
     g.api_client = client
     now = utcnow()
     last = client.last_used_at
-    if last is None or now - last.replace(tzinfo=UTC) > timedelta(minutes=1):
+    if last is None or now - as_utc(last) > timedelta(minutes=1):
         client.update(set__last_used_at=now)  # a write a minute at most, not one per call
 
 
@@ -162,9 +162,7 @@ def _subscription(subscription, secret: str | None = None) -> dict:
         "id": str(subscription.pk),
         "url": subscription.url,
         "events": list(subscription.events),
-        "created_at": subscription.created_at.replace(tzinfo=UTC)
-        if subscription.created_at.tzinfo is None
-        else subscription.created_at,
+        "created_at": as_utc(subscription.created_at),
     }
     return {**shown, "secret": secret} if secret else shown
 

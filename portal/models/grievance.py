@@ -2,11 +2,11 @@ from __future__ import annotations
 
 # Embedded lists are ListField(EmbeddedDocumentField(...)): Flask-Admin edits those inline
 # (form_subdocuments), not EmbeddedDocumentListField.
-from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import mongoengine as me
 
+from portal.clock import as_utc
 from portal.domain import search
 from portal.domain.lifecycle import OPEN, STATUSES  # the lifecycle's own lists
 
@@ -263,9 +263,7 @@ class Grievance(me.Document):
         at a time, each an indexed equality rather than a sort of everything."""
         if self.received_at is None or self.program is None:
             return
-        moment = self.received_at
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+        moment = as_utc(self.received_at)
         month = moment.astimezone(ZoneInfo(self.program.timezone)).strftime("%Y-%m")
         if month != self.received_month:
             self.received_month = month

@@ -72,6 +72,12 @@ def subscribe(
     return subscription, secret
 
 
+def listening(event: str) -> bool:
+    """Whether any client subscribes to `event` at all (one indexed read): a job marking
+    many records need not load each one to find nobody to tell."""
+    return WebhookSubscription.objects(active=True, events=event).first() is not None
+
+
 def _subscribers(grievance: Grievance, event: str) -> list[WebhookSubscription]:
     program_id = grievance.program.pk
     found = []

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from portal.clock import as_utc
 from portal.domain import businesstime
 from portal.domain.businesstime import RuleError, event_name, parse_rule, shift_for_pauses
 from portal.domain.clocks import (
@@ -252,15 +253,11 @@ def recompute(grievance: Grievance, by: User | None, now: datetime) -> str | Non
     return text
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
-
-
 def _late_row(clock: dict, now: datetime) -> bool:
     """`is_late` for a clock read as a plain row."""
     pauses = clock.get("pauses") or []
     paused = bool(pauses) and pauses[-1].get("end") is None
-    due = _aware(clock["due_at"])
+    due = as_utc(clock["due_at"])
     if due is None:  # every clock has a due date; a row without one is not late
         return False
     return clock_state(due, clock.get("met_at"), paused, now, timedelta(0)) == "overdue"
@@ -271,6 +268,7 @@ def refresh_overdue(now: datetime) -> dict:
     plain rows (this runs every few minutes), and writes only the clocks that became late."""
     marked = records = skipped = 0
     collection = Grievance._get_collection()
+    announcing = webhooks.listening("overdue")  # else no record is loaded to announce
     for row in Grievance.objects.due_by(now).only("clocks", "overdue").as_pymongo():
         try:
             newly = [
@@ -285,7 +283,7 @@ def refresh_overdue(now: datetime) -> dict:
                 )
                 marked += len(newly)
                 records += 1
-                if newly:
+                if newly and announcing:
                     late = Grievance.objects.get(pk=row["_id"])
                     for index in newly:
                         webhooks.announce(late, "overdue", now, late.clocks[index].name)

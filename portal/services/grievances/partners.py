@@ -4,10 +4,11 @@ another system needs: stage and due dates, no member details."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from mongoengine.errors import NotUniqueError
 
+from portal.clock import as_utc
 from portal.domain.clocks import clock_state
 from portal.domain.lifecycle import STATUS_WORDS
 from portal.models import ApiClient, ApiRequest, Grievance, Program
@@ -42,7 +43,7 @@ def file(
         claim = ApiRequest.objects.get(key=key)
         if claim.grievance is not None:
             return claim.grievance, False
-        if _aware(claim.claimed_at) > now - STALE_CLAIM:
+        if as_utc(claim.claimed_at) > now - STALE_CLAIM:
             raise InFlight(client_reference) from None
         claim.update(set__claimed_at=now)  # the earlier request died before storing
     try:
@@ -54,10 +55,6 @@ def file(
     intake.after_intake(grievance, now, runtime)
     grievance.reload()  # as stored (times to the millisecond), as a repeat will read it
     return grievance, True
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def visible(client: ApiClient, reference: str) -> Grievance | None:
@@ -88,11 +85,11 @@ def changed_since(
         else:
             later = Grievance.objects(program=program, updated_at__gte=since)
         found.extend(later.order_by("updated_at", "id").limit(limit + 1))
-    found.sort(key=lambda g: (_aware(g.updated_at), str(g.pk)))
+    found.sort(key=lambda g: (as_utc(g.updated_at), str(g.pk)))
     page = found[:limit]
     if len(found) <= limit:
         return page, None
-    return page, (_aware(page[-1].updated_at), str(page[-1].pk))
+    return page, (as_utc(page[-1].updated_at), str(page[-1].pk))
 
 
 def describe(grievance: Grievance, now: datetime) -> dict:
@@ -105,17 +102,17 @@ def describe(grievance: Grievance, now: datetime) -> dict:
         "status": grievance.status,
         "stage": STATUS_WORDS.get(grievance.status, grievance.status),
         "level": grievance.level,
-        "received_at": _aware(grievance.received_at),
-        "updated_at": _aware(grievance.updated_at) if grievance.updated_at else None,
-        "resolved_at": _aware(grievance.resolved_at) if grievance.resolved_at else None,
+        "received_at": as_utc(grievance.received_at),
+        "updated_at": as_utc(grievance.updated_at),
+        "resolved_at": as_utc(grievance.resolved_at),
         "clocks": [
             {
                 "name": clock.name,
-                "due_at": _aware(clock.due_at),
-                "met_at": _aware(clock.met_at) if clock.met_at else None,
+                "due_at": as_utc(clock.due_at),
+                "met_at": as_utc(clock.met_at),
                 "state": clock_state(
-                    _aware(clock.due_at),
-                    _aware(clock.met_at) if clock.met_at else None,
+                    as_utc(clock.due_at),
+                    as_utc(clock.met_at),
                     clock.paused,
                     now,
                     warning,
