@@ -491,17 +491,27 @@ def search(query, term: str):
     either, every = search_keys.term_keys(term)
     # Each way of matching is its own indexed query ($or is a scan on the embedded store).
     ways = [Q(search_keys__in=either)] if either else []
+    if NPI.match(term):
+        ways.append(Q(provider__in=list(Provider.objects(npi=term).scalar("pk"))))
     if every:
         condition = Q(search_keys=every[0])
         for key in every[1:]:
             condition &= Q(search_keys=key)
         ways.append(condition)
-    if NPI.match(term):
-        ways.append(Q(provider__in=list(Provider.objects(npi=term).scalar("pk"))))
-    if len(ways) == 1:
-        return query.filter(ways[0])
-    found = {pk for way in ways for pk in Grievance.objects(way).scalar("pk")}
-    return query.filter(pk__in=list(found))
+    # The narrow ways first (a reference or its beginning, an NPI), the words of a name last.
+    # Most terms match one way only, and then the list asks that way itself; the ids of
+    # several ways are joined only when more than one finds something (a long $in is checked
+    # against every candidate, one id at a time, on the embedded store).
+    found = [(way, _ids(way)) for way in ways[:-1]]
+    found = [(way, ids) for way, ids in found if ids]
+    if not found:
+        return query.filter(ways[-1])
+    found.append((ways[-1], _ids(ways[-1])))
+    return query.filter(pk__in=list(set().union(*(ids for _, ids in found))))
+
+
+def _ids(condition: Q) -> set:
+    return {row["_id"] for row in Grievance.objects(condition).only("id").as_pymongo()}
 
 
 def add_search_keys() -> int:
