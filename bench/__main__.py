@@ -4,8 +4,9 @@ in the same run, so the ratio holds on a noisy machine.
     .venv/bin/python -m bench [--sizes 1000,10000,50000] [--repeat 9] [--load-seconds 20]
 
 One store grows through the sizes: 500 open records, then closed history added by seed/volume
-up to each size. At every size: the admin list (unfiltered and open only), the API and
-/metrics, and the overdue job.
+up to each size, 5,000 records a year further back in time. At every size: the admin list (as
+it opens, open only, a month of closed history, searches), the API and /metrics, and the
+overdue job.
 At 10,000: the reports, the completeness check, and the peak memory of the web process and
 the worker. On a separate instance: complaint submissions through gunicorn under load.
 """
@@ -23,17 +24,27 @@ from bench.common import make_app
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in Hartford
 OPEN = 500
+# Closed records a year: a mid-sized plan, whose ten years of retention hold 50,000.
+PER_YEAR = 5_000
 
 
 def grow(ct, target: int, have: int) -> int:
+    """Open work stays the same; closed history grows backwards in time, PER_YEAR records a
+    year, as ten years of retention fill a plan's store."""
     from seed.volume import load_volume
 
     started = time.perf_counter()
     if have == 0:
         load_volume(ct, OPEN, now=NOW, days=30, open_count=OPEN, seed=1)
         have = OPEN
-    load_volume(ct, target - have, now=NOW, end_days_ago=30, days=365, seed=target)
-    print(f"\n## {target:,} records ({OPEN} open), built in {time.perf_counter() - started:.0f} s")
+    before = 30 + (have - OPEN) / PER_YEAR * 365
+    days = (target - have) / PER_YEAR * 365
+    load_volume(ct, target - have, now=NOW, end_days_ago=before, days=days, seed=target)
+    years = (target - OPEN) / PER_YEAR
+    print(
+        f"\n## {target:,} records ({OPEN} open, {years:.1f} years of closed history), "
+        f"built in {time.perf_counter() - started:.0f} s"
+    )
     return target
 
 
@@ -60,7 +71,7 @@ def main() -> None:
             with app.app_context():
                 have = grow(ct, size, have)
             # Requests outside any app context of ours: each gets its own, as in production.
-            listpage.measure(app, args.repeat)
+            listpage.measure(app, NOW, args.repeat)
             api.measure(app, NOW, args.repeat)
             with app.app_context():
                 jobs.measure_overdue(NOW, args.repeat)

@@ -15,16 +15,27 @@ from datetime import datetime, timedelta
 from portal.models import Counter, Grievance, Program
 from portal.services.grievances import clocks
 from portal.services.grievances.intake import Intake, Outcome, build
-from seed.demo import COMPLAINTS, FIRST, LAST, PROVIDER_NAMES
+from seed.demo import COMPLAINTS, PROVIDER_NAMES
 
 BATCH = 2000
 
 
-def _record(program: Program, number: int, received: datetime, is_open: bool, now, rng):
+def _people(seed: int):
+    """Made-up members with names as a plan's are spread: Faker's census-weighted surnames
+    (English and Spanish), so a surname is shared by a few records in a thousand, not by one
+    in sixteen as in the demo's short lists. Deterministic for a seed."""
+    from faker import Faker
+
+    fake = Faker(["en_US", "es_MX"])
+    fake.seed_instance(seed)
+    return fake
+
+
+def _record(program: Program, number: int, received: datetime, is_open: bool, now, rng, fake):
     levels = list(program.levels) or [None]
     intake = Intake(
         description=rng.choice(COMPLAINTS),
-        member_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        member_name=f"{fake.first_name()} {fake.last_name()}",
         member_id=f"VOL{rng.randrange(10**7):07d}",
         age_group=rng.choice(["adult", "adult", "child"]),
         provider_name=rng.choice(PROVIDER_NAMES),
@@ -75,6 +86,7 @@ def load_volume(
     """Add `count` records received over `days` days ending `end_days_ago` before `now`, the
     newest `open_count` of them still open and the rest closed. Returns how many."""
     rng = random.Random(seed)
+    fake = _people(seed)
     start = Counter.objects(name="volume").modify(upsert=True, new=True, inc__value=count)
     first = start.value - count + 1
     collection = Grievance._get_collection()
@@ -83,7 +95,7 @@ def load_volume(
         # Oldest first, so the open ones are the most recent, as in a working office.
         back = end_days_ago + days * (count - n) / count
         received = now - timedelta(days=back, minutes=rng.uniform(0, 600))
-        batch.append(_record(program, first + n, received, n >= count - open_count, now, rng))
+        batch.append(_record(program, first + n, received, n >= count - open_count, now, rng, fake))
         if len(batch) == BATCH:
             collection.insert_many(batch, ordered=False)
             batch.clear()
