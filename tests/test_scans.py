@@ -1,0 +1,101 @@
+"""Issue 22: each page of the grievance list is answered from an index. What the store reads
+follows what the page shows (the open work, a month, the matches of a search), never the
+whole history: no full read of the records, counted on the store itself."""
+
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from litemongo._vendor.mongomock import store as engine
+
+from portal import store
+from portal.admin.grievances import GrievanceView
+from portal.domain.search import term_keys
+from portal.models import Grievance
+from seed.volume import load_volume
+
+OPEN = 12
+
+
+@pytest.fixture
+def history(programs, clock):
+    """Three hundred closed records over ten months, and the open work of the last month."""
+    program = programs["ct-dental"]
+    load_volume(program, 300, now=clock.now(), end_days_ago=30, days=300, seed=7)
+    load_volume(program, OPEN, now=clock.now(), days=30, open_count=OPEN, seed=8)
+    return program
+
+
+@contextmanager
+def reads_of_records():
+    """Each query on the records' collection: how many documents the store reads for it
+    (the candidates an index proposes), or None for a read of every document."""
+    if not isinstance(Grievance._get_db().client, store.embedded_client_class()):
+        pytest.fail("counts the embedded store's reads: run without TEST_MONGODB_URI")
+    seen: list[int | None] = []
+    original = engine.CollectionStore.find_candidates
+
+    def counted(self, filter):  # noqa: A002 - the engine's own name
+        if getattr(self, "_path", None) is not None and self._path.name == "grievances":
+            keys = self._get_query_index().candidates(filter)
+            seen.append(None if keys is None else len(keys))
+        return original(self, filter)
+
+    engine.CollectionStore.find_candidates = counted
+    try:
+        yield seen
+    finally:
+        engine.CollectionStore.find_candidates = original
+
+
+def _page(client, **args) -> str:
+    answer = client.get("/admin/grievance/", query_string=args)
+    assert answer.status_code == 200
+    return answer.text
+
+
+def test_each_list_page_reads_what_it_shows_and_no_more(history, sign_in):
+    client = sign_in("manager")
+    total = Grievance.objects.count()
+    closed = Grievance._get_collection().find({"is_open": False}, {"received_month": 1})
+    month, in_month = Counter(row["received_month"] for row in closed).most_common(1)[0]
+    sample = Grievance.objects(received_month=month).first()
+    surname = sample.member.name.split()[-1]
+    matches = Grievance.objects(search_keys=term_keys(surname)[1][0]).count()
+    pages = {
+        # page: (its arguments, the most it may read: its ids, then its rows by id)
+        "as it opens": ({}, 2 * OPEN),
+        "a month of closed history": ({"flt0_received_in_equals": month}, 2 * in_month),
+        "a reference": ({"search": sample.reference.replace("-", "").lower()}, 3),
+        "a surname": ({"search": surname}, 3 * matches),
+    }
+    for name, (args, most) in pages.items():
+        _page(client, **args)  # the first read builds the store's indexes
+        with reads_of_records() as reads:
+            text = _page(client, **args)
+        assert reads and None not in reads, (name, reads)
+        assert sum(reads) <= most < total, (name, reads, most)
+        if name != "as it opens":
+            assert sample.reference in text
+        print(f"{name}: {sum(reads)} records read in {len(reads)} queries, of {total}")
+
+
+def test_past_what_it_counts_the_list_says_more_than_and_pages_on(history, sign_in, monkeypatch):
+    client = sign_in("manager")
+    monkeypatch.setattr(GrievanceView, "COUNTED", 5)
+    monkeypatch.setattr(GrievanceView, "page_size", 4)
+    shown = []
+    for page in range(4):  # the first counted, then on past the count by next and previous
+        text = _page(client, page=page) if page else _page(client)
+        assert "More than 5 records match" in text
+        links = {
+            part for part in text.split('"') if part.startswith("/admin/grievance/details/?id=")
+        }
+        shown.append({link.split("&")[0] for link in links})
+        # Next while a page is full (the pager cannot know the count); none after the last.
+        assert (f"page={page + 1}" in text) == (page < 3), page
+    # Every open record once over the three pages that hold them; the fourth is empty.
+    assert [len(ids) for ids in shown] == [4, 4, 4, 0] and len(set().union(*shown)) == OPEN
+    monkeypatch.setattr(GrievanceView, "COUNTED", 1000)
+    text = _page(client)
+    assert "More than" not in text and f"List ({OPEN})" in text
