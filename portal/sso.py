@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, flash, g, redirect, request, session, url_for
-from joserfc.errors import JoseError
 from requests import RequestException
 
 from portal.clock import utcnow
@@ -35,6 +32,10 @@ def enabled(app: Flask) -> bool:
 def init_app(app: Flask) -> None:
     if not enabled(app):
         return
+    # Authlib (and the cryptography under it) is some 7 MB of every web process: loaded
+    # only where sign-in through a provider is set up.
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
     issuer = app.config["OIDC_ISSUER"].rstrip("/")
     oauth.register(
@@ -83,6 +84,9 @@ def _refuse(reason: str, why: str):
 
 @bp.route("/login/sso/callback")
 def callback():
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
     from portal.auth import begin_second_step, sign_in
 
     target = session.get("sso_next") or "/admin/"

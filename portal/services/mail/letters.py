@@ -7,8 +7,6 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from fpdf import FPDF
-
 from portal.models import Grievance, Letter, User
 from portal.services.grievances import clocks, history
 from portal.services.mail import outbox
@@ -102,6 +100,10 @@ def pdf(letter: Letter, zone) -> bytes:
     """The letter on the program's letterhead: the plan's name and lines, the date, the
     member's name and postal address, the reference, and the notice. Nothing else of the
     record: no member ID, no date of birth, no complaint text."""
+    # fpdf2 (with fontTools) is some 28 MB of every process that imports it: only the
+    # processes that write a letter load it.
+    from fpdf import FPDF
+
     grievance = letter.grievance
     program = grievance.program
     head = program.letterhead or {}

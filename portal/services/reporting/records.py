@@ -3,11 +3,12 @@ the period with projections; names looked up once each."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from portal.domain.lifecycle import STATUS_WORDS
 from portal.models import Grievance, Letter, Outbox, Program, User
-from portal.services.documents import built, ref_id
+from portal.services.documents import built, in_batches, ref_id
 
 UNIVERSE = [
     # 42 CFR 438.416(b)
@@ -73,9 +74,20 @@ def _local(moment, zone) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str], list[list]]:
+def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str], Iterator[list]]:
+    """The quarter's record universe: its columns, and its rows as they are read, a batch
+    of records at a time (services.documents.in_batches)."""
+    query = Grievance.objects.received_between(program, start, end).order_by("received_at")
+    return UNIVERSE, _universe_rows(program, query)
+
+
+def _universe_rows(program: Program, query) -> Iterator[list]:
     zone = program.calendar().zone
-    records = _period(program, start, end)
+    for records in in_batches(query.exclude("clocks.steps")):
+        yield from _universe_batch(program, zone, records)
+
+
+def _universe_batch(program: Program, zone, records: list[Grievance]) -> list[list]:
     names = _names(records)
     keys = [f"ack:{r.reference}" for r in records]
     mailed = set(Outbox.objects(key__in=keys, status="sent").scalar("key"))
@@ -112,7 +124,7 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
                 {True: "yes", False: "no"}.get(r.state_form_offered, ""),
             ]
         )
-    return UNIVERSE, rows
+    return rows
 
 
 def _told(record: Grievance, zone) -> str:

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 BOLD = Font(bold=True)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,11 +30,11 @@ def _text_cell(sheet, value):
     """A value as the sheet should hold it: text that starts with '=' stays text; a time
     reads as the office writes it."""
     if isinstance(value, datetime):
-        cell = Cell(sheet, value=value)
+        cell = Cell(sheet, row=1, column=1, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell
     if isinstance(value, str) and value.startswith("="):
-        cell = Cell(sheet, value=value)
+        cell = Cell(sheet, row=1, column=1, value=value)
         cell.data_type = "s"  # text, never a formula
         return cell
     return value
@@ -45,7 +46,8 @@ def _append(sheet, values) -> None:
     sheet.append([_text_cell(sheet, v) for v in values])
 
 
-def _csv_text(value):
+def csv_cell(value):
+    """One value as a CSV cell: a time as 2026-08-03 11:12:00, formula-like text quoted."""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return csv_safe(value)
@@ -59,7 +61,7 @@ def export_csv(columns: list[str], rows: Iterable[Iterable]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_csv_text(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -125,21 +127,23 @@ def quarterly(report: dict) -> bytes:
 
 def workbook(sheets: Iterable[tuple[str, list[str], Iterable[Iterable], str | None]]) -> bytes:
     """Sheets of rows under a frozen, filtered header; a sheet with a chart title gets a bar
-    chart of its second column by its first."""
-    book = Workbook()
-    book.remove(book.active)
+    chart of its second column by its first. Written as the rows come (openpyxl's write-only
+    mode): a quarter's record universe no longer sits in memory as cells."""
+    book = Workbook(write_only=True)
     for title, columns, rows, chart in sheets:
         sheet = book.create_sheet(title[:31])
-        sheet.append(columns)
-        for cell in sheet[1]:
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in columns:
+            cell = Cell(sheet, row=1, column=1, value=column)
             cell.font = BOLD
+            header.append(cell)
+        sheet.append(header)
         count = 0
         for row in rows:
             _append(sheet, row)
             count += 1
-
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
+        sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{count + 1}"
         if chart and count:
             bars = BarChart()
             bars.title = chart
