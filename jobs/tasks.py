@@ -153,3 +153,10 @@ def run_import(run_id: str) -> None:
     from portal.services import imports
 
     imports.run(run_id)
+
+
+def run_export(run_id: str) -> None:
+    """A list export, written by a worker while the exports page shows how far it got."""
+    from portal.services.reporting import exports
+
+    exports.run(run_id, utcnow())

@@ -120,3 +120,27 @@ def create_account(admin, email: str, roles: list[str], programs=(), **fields):
 def offered_actions(page: str) -> set[str]:
     """The actions a record's page offers: one form (class action-NAME) for each."""
     return set(re.findall(r'<form [^>]*class="[^"]*\baction-(\w+)"', page))
+
+
+def exported(client, work_jobs, kind: str = "csv", *, base: str = "", **args):
+    """Ask for an export of the list as staff do (Export on the list), let a worker write
+    it, and download it from the exports page: the answer to the download, or the refusal
+    to ask. `client` is a test client, or a requests session with `base` the live server."""
+    from portal.models import ExportRun
+
+    asked = (
+        client.get(f"{base}/admin/grievance/export/{kind}/", query_string=args)
+        if not base
+        else (
+            client.get(f"{base}/admin/grievance/export/{kind}/", params=args, allow_redirects=False)
+        )
+    )
+    if asked.status_code != 302:
+        return asked
+    assert asked.headers["Location"].endswith("/admin/exports/")
+    work_jobs()
+    run = ExportRun.objects.order_by("-id").first()
+    page = client.get(f"{base}/admin/exports/")
+    link = f"/admin/exports/{run.pk}/download"
+    assert link in (page.text if base else page.get_data(as_text=True)), run.status
+    return client.get(f"{base}{link}")

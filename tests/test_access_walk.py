@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from portal.access import ROLES
-from portal.models import AuditEvent, CompletenessResult, ImportRun, Outbox, Provider
+from portal.models import (
+    AuditEvent,
+    CompletenessResult,
+    ExportRun,
+    ImportRun,
+    Outbox,
+    Provider,
+    User,
+)
 from portal.services import api_clients
 from portal.services.grievances.intake import Intake, submit
 from portal.services.mail import letters
@@ -38,6 +46,7 @@ TABLE = {
     "jobs": (frozenset({"manager", "director", "admin"}), frozenset({"manager", "admin"})),
     "reports": (LEADS | {"auditor"}, frozenset({"manager", "director"})),
     "import": (frozenset({"manager", "admin"}), frozenset({"manager", "admin"})),
+    "exports": (LEADS | {"auditor"}, frozenset()),
 }
 # One row per record with member names: not for supervisors.
 UNIVERSE_READERS = frozenset({"manager", "director", "auditor", "admin"})
@@ -124,6 +133,7 @@ def _urls(app, ids):
         url = (
             rule.rule.replace("<export_type>", "csv")
             .replace("<run_id>", str(ids.get("import")))
+            .replace("<export_id>", str(ids.get("exports")))
             .replace("<slug>", "ct-dental")
             .replace("<letter_id>", str(ids.get("letters")))
         )
@@ -149,6 +159,8 @@ def _expected(role, view, name):
         return 200 if view == "grievance" and role in EXPORTERS else 403
     if name == "details_view" and view == "audit":
         return 403
+    if view == "exports" and name == "download":
+        return 404  # another person's file: only the one who asked downloads it
     if view == "reports" and name in ("universe", "iowa_log"):
         return 200 if role in UNIVERSE_READERS else 403
     return 200
@@ -181,7 +193,18 @@ def _records(programs, staff):
     client, _key = api_clients.create(
         "Partner CRM", [programs["ct-dental"]], True, None, datetime(2026, 3, 1, tzinfo=UTC)
     )
+    someone = User(email="someone.else@staff.test", name="Someone Else", roles=["manager"]).save()
+    export = ExportRun(
+        by=someone,
+        format="csv",
+        query="{}",
+        status="done",
+        file_name="grievances.csv",
+        created_at=event.at,
+        expires_at=datetime(2099, 1, 1, tzinfo=UTC),
+    ).save()
     return {
+        "exports": export.pk,
         "api_client": client.pk,
         "letters": letter.pk,
         "grievance": grievance.pk,

@@ -16,7 +16,7 @@ from portal.models import AuditEvent, CompletenessResult, Grievance, ImportRun
 from portal.services.grievances.intake import Intake, submit
 from portal.services.grievances.verbs import resolve
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token, live_login
+from tests.helpers import csrf_token, exported, live_login
 
 HEADER = [
     "Reference",
@@ -432,7 +432,7 @@ def test_an_upload_over_the_screens_limit_gets_a_plain_answer(live_server, progr
 
 
 def test_the_screens_export_reads_plainly_and_imports_again(
-    app, sign_in, programs, staff, portal_cli, tmp_path
+    app, sign_in, programs, staff, portal_cli, tmp_path, work_jobs
 ):
     """Issue 19: the export's sheet is named, its headers are words, times are the office's
     and Yes/No are words; the import reads it back into the same records."""
@@ -448,7 +448,7 @@ def test_the_screens_export_reads_plainly_and_imports_again(
         summary="Refunded",
         substantiated=True,
     )
-    answer = sign_in("manager").get("/admin/grievance/export/xlsx/")
+    answer = exported(sign_in("manager"), work_jobs, "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(answer.data)).active
     assert sheet.title == "Grievances"
     header = [c.value for c in sheet[1]]

@@ -10,7 +10,7 @@ from portal.models import Grievance, User
 from portal.services.grievances import verbs
 from portal.services.grievances.intake import Intake, submit
 from tests.conftest import PASSWORD
-from tests.helpers import csrf_token, live_login
+from tests.helpers import csrf_token, exported, live_login
 
 PRIVATE = ("MBR-77123", "860-555-0142", "ana.member@mail.example", "12 Elm Street", "555-0199")
 
@@ -99,15 +99,15 @@ def test_every_door_refuses_another_programs_record(programs, staff, _password_h
 
 
 def test_leads_see_their_programs_reports_and_exports_only(
-    live_server, programs, staff, _password_hash
+    live_server, programs, staff, _password_hash, work_jobs
 ):
     ct, md = programs["ct-dental"], programs["md-hmo"]
     mine, theirs = _record(ct), _record(md)
     _person("ct.lead@plan.example", ["supervisor"], [ct], _password_hash)
     session = live_login(live_server, "ct.lead@plan.example", PASSWORD)
-    exported = session.get(f"{live_server}/admin/grievance/export/csv/")
-    assert exported.status_code == 200
-    assert mine.reference in exported.text and theirs.reference not in exported.text
+    export = exported(session, work_jobs, base=live_server)
+    assert export.status_code == 200
+    assert mine.reference in export.text and theirs.reference not in export.text
     report = session.get(f"{live_server}/admin/reports/daily?program=md-hmo")
     assert report.status_code == 400 and "is not one of yours; choose from ct-dental" in (
         report.text.replace("&#39;", "'")

@@ -5,6 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin.directory import ApiClientView, ProgramView, ProviderView, UserView
+from portal.admin.exports import ExportsView
 from portal.admin.grievances import GrievanceView
 from portal.admin.help import HelpView
 from portal.admin.home import HomeView
@@ -48,6 +49,7 @@ def init_admin(app: Flask) -> Admin:
         CompletenessView(CompletenessResult, name="Log completeness", endpoint="completeness")
     )
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
+    admin.add_view(ExportsView(name="Exports", endpoint="exports", url="/admin/exports"))
     admin.add_view(ImportView(name="Import a log", endpoint="import", category="Administration"))
     admin.add_view(JobsView(name="Background jobs", endpoint="jobs", category="Administration"))
     admin.add_view(

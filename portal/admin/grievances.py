@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     BaseMongoEngineFilter,
@@ -18,7 +18,6 @@ from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError as MongoValidationError
 from werkzeug.datastructures import MultiDict
-from werkzeug.utils import secure_filename
 
 from portal.access import MEMBER_DETAIL_FIELDS, can
 from portal.admin import actions
@@ -39,7 +38,7 @@ from portal.services.grievances import clocks as clock_service
 from portal.services.grievances import history as history_service
 from portal.services.grievances import verbs as grievance_service
 from portal.services.grievances import views
-from portal.services.reporting import dashboard, records, spreadsheets
+from portal.services.reporting import dashboard, exports
 
 YES_NO = [("1", "Yes"), ("0", "No")]
 
@@ -491,8 +490,8 @@ class GrievanceView(SecureModelView):
     # for a count of everything the filter matches.
     simple_list_pager = True
     export_types = ["csv", "xlsx"]
-    export_max_rows = 50_000
-    # What an export holds: services.reporting.records.EXPORT_COLUMNS.
+    export_max_rows = exports.LIMIT
+    # What an export holds: services.reporting.records.EXPORT_COLUMNS; a worker writes it.
 
     @property
     def can_export(self):
@@ -500,14 +499,20 @@ class GrievanceView(SecureModelView):
 
     @expose("/export/<export_type>/")
     def export(self, export_type):
-        """Export the filtered list, and keep who exported what in the audit trail."""
+        """Queue an export of the list as filtered; a worker writes it (the whole history
+        would not fit a web process) while the exports page shows how far it got. Who
+        exported what is kept in the audit trail."""
         if not self.can_export:
             forbidden()
+        if export_type not in self.export_types:
+            abort(404)
         filters = {k: v for k, v in request.args.items() if k.startswith("flt")}
+        member_fields = can(current_user, "grievance.export_phi")
+        me = current_user._get_current_object()
         audit.record(
             "export",
             utcnow(),
-            actor=current_user._get_current_object(),
+            actor=me,
             target="grievances",
             ip=request.remote_addr,
             detail={
@@ -515,26 +520,22 @@ class GrievanceView(SecureModelView):
                 "filters": filters,
                 # the term itself may be a member's name: only that there was one
                 "searched": bool(request.args.get("search")),
-                "member_fields": can(current_user, "grievance.export_phi"),
+                "member_fields": member_fields,
             },
         )
-        if export_type not in self.export_types:
-            abort(404)
-        columns = records.export_columns(can(current_user, "grievance.export_phi"))
-        _, found = self._export_data()
-        rows = [records.export_row(r, columns, ZoneInfo(r.program.timezone)) for r in found]
-        headers = [header for _, header in columns]
-        if export_type == "csv":
-            payload, mimetype = spreadsheets.export_csv(headers, rows), "text/csv"
-        else:
-            payload = spreadsheets.workbook([("Grievances", headers, rows, None)])
-            mimetype = spreadsheets.XLSX
-        name = secure_filename(self.get_export_name(export_type))
-        return Response(
-            payload,
-            mimetype=mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        _, query = self._export_data()
+        exports.ask(
+            query,
+            by=me,
+            fmt=export_type,
+            member_fields=member_fields,
+            filters=filters,
+            searched=bool(request.args.get("search")),
+            now=utcnow(),
+            runtime=runtime(),
         )
+        flash("Your export is being written; it appears below when it is ready.", "success")
+        return redirect(url_for("exports.index"))
 
     def search_placeholder(self):
         return "Reference, e.g. G-2026-000123"
@@ -652,8 +653,9 @@ class GrievanceView(SecureModelView):
         # by id, an indexed equality. The first read also gives the count, up to COUNTED; a
         # sorted read of whole records would build every candidate to keep fifty.
         if start < self.COUNTED:
-            ids = [row["_id"] for row in query.only("id").limit(self.COUNTED + 1).as_pymongo()]
-            count = len(ids) if len(ids) <= self.COUNTED else None
+            window = max(self.COUNTED, start + size)
+            ids = [row["_id"] for row in query.only("id").limit(window + 1).as_pymongo()]
+            count = len(ids) if len(ids) <= window else None
             ids = ids[start : start + size]
         else:
             ids = [row["_id"] for row in query.only("id").skip(start).limit(size).as_pymongo()]

@@ -19,6 +19,8 @@ from portal.models.program import ClockRule, ContactLine, Program
 from portal.models.provider import Provider
 from portal.models.reports import (
     CompletenessResult,
+    ExportChunk,
+    ExportRun,
     ImportRun,
     JobRun,
     MemberMonths,
@@ -44,6 +46,8 @@ __all__ = [
     "ContactAttempt",
     "ContactLine",
     "Counter",
+    "ExportChunk",
+    "ExportRun",
     "Grievance",
     "ImportRun",
     "JobRun",
@@ -76,6 +80,8 @@ ALL_DOCUMENTS = (
     QuarterlyCommentary,
     TrendAnalysis,
     ImportRun,
+    ExportRun,
+    ExportChunk,
     AuditEvent,
     ProcedureVersion,
     TrainingRecord,

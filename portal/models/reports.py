@@ -113,3 +113,38 @@ class ImportRun(me.Document):
     finished_at = me.DateTimeField()
 
     meta = {"collection": "import_runs", "indexes": ["-created_at"]}
+
+
+class ExportRun(me.Document):
+    """A list exported by a worker: what was asked (the list's filter as the store reads it),
+    how far it got, and the file, kept in ExportChunk documents (on no disk a web process may
+    not share) until `expires_at`."""
+
+    by = me.ReferenceField("User", required=True)
+    format = me.StringField(choices=("csv", "xlsx"), required=True)
+    query = me.StringField(required=True)  # the filter, as extended JSON (bson.json_util)
+    order = me.ListField(me.ListField())  # [[field, 1 or -1], ...]
+    member_fields = me.BooleanField(default=False)
+    filters = me.DictField()  # the list's filter arguments as asked, for the page and audit
+    searched = me.BooleanField(default=False)
+    status = me.StringField(choices=("queued", "running", "done", "failed"), default="queued")
+    done = me.IntField(default=0)
+    total = me.IntField(default=0)
+    size = me.IntField(default=0)
+    file_name = me.StringField(max_length=120)
+    error = me.StringField(max_length=300)
+    created_at = me.DateTimeField(required=True)
+    finished_at = me.DateTimeField()
+    expires_at = me.DateTimeField(required=True)
+
+    meta = {"collection": "export_runs", "indexes": [("by", "-created_at"), "expires_at"]}
+
+
+class ExportChunk(me.Document):
+    """One piece of an export's file, in order (a document holds at most 16 MB)."""
+
+    run = me.ReferenceField(ExportRun, required=True)
+    n = me.IntField(required=True)
+    data = me.BinaryField(required=True)
+
+    meta = {"collection": "export_chunks", "indexes": [("run", "n")]}
