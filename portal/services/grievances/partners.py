@@ -73,23 +73,31 @@ def changed_since(
     next page starts (None when nothing is left). Changes in one instant (an import) are
     paged by record id, so none is skipped. Indexed ranges per program (program,
     updated_at)."""
-    found: list[Grievance] = []
+    # What orders the page first (id and time of change, nothing else read), then the
+    # page's records by id: a read of whole records would build every change to keep 100.
+    marks: list[tuple] = []
     for program in programs:
         if after:
-            found.extend(
-                Grievance.objects(program=program, updated_at=since, id__gt=after)
-                .order_by("id")
-                .limit(limit + 1)
-            )
+            same = Grievance.objects(program=program, updated_at=since, id__gt=after)
+            marks.extend(_marks(same.order_by("id").limit(limit + 1)))
             later = Grievance.objects(program=program, updated_at__gt=since)
         else:
             later = Grievance.objects(program=program, updated_at__gte=since)
-        found.extend(later.order_by("updated_at", "id").limit(limit + 1))
-    found.sort(key=lambda g: (as_utc(g.updated_at), str(g.pk)))
-    page = found[:limit]
-    if len(found) <= limit:
+        marks.extend(_marks(later.order_by("updated_at", "id").limit(limit + 1)))
+    marks.sort(key=lambda mark: (mark[0], str(mark[1])))
+    wanted = [pk for _, pk in marks[:limit]]
+    by_id = {g.pk: g for g in Grievance.objects(pk__in=wanted)}
+    page = [by_id[pk] for pk in wanted if pk in by_id]
+    if len(marks) <= limit:
         return page, None
     return page, (as_utc(page[-1].updated_at), str(page[-1].pk))
+
+
+def _marks(query) -> list[tuple[datetime, object]]:
+    return [
+        (as_utc(row["updated_at"]), row["_id"])
+        for row in query.only("id", "updated_at").as_pymongo()
+    ]
 
 
 def describe(grievance: Grievance, now: datetime) -> dict:
