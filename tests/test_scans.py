@@ -99,3 +99,70 @@ def test_past_what_it_counts_the_list_says_more_than_and_pages_on(history, sign_
     monkeypatch.setattr(GrievanceView, "COUNTED", 1000)
     text = _page(client)
     assert "More than" not in text and f"List ({OPEN})" in text
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_a_name_found_in_every_month_is_read_newest_first_a_slice_at_a_time(
+    programs, sign_in, clock, monkeypatch, size
+):
+    """Records of one surname in two programs whose zones are two hours apart, some at the
+    turn of a month where one slice of the walk ends (there the offices' months differ):
+    page after page, the
+    list shows them newest first, each once, as a plain sorted read does, the first page
+    reading fewer than all of them."""
+    from datetime import timedelta
+
+    from portal.domain.search import month_start, months_back
+    from portal.services.grievances.intake import Intake, submit
+
+    now = clock.now()
+    slices = list(months_back(now))
+    records = []  # (program, received at)
+    for piece in slices[1:3]:
+        turn = month_start(piece[-1])  # where one slice of the walk ends and the next begins
+        # 05:20 and 05:30 UTC are already this month in Hartford; 05:50 is still last
+        # month in Denver, read with the next slice but newer than both.
+        records += [("ct-dental", turn + timedelta(hours=5, minutes=m)) for m in (20, 30)]
+        records += [("co-cma", turn + timedelta(hours=5, minutes=50))]
+    for piece in slices[1:4]:
+        for month in piece:
+            for slug in ("ct-dental", "co-cma"):
+                records.append((slug, month_start(month) + timedelta(days=14, hours=17)))
+    records = [(slug, at) for slug, at in records if at < now]
+    for n, (slug, at) in enumerate(records):
+        submit(programs[slug], Intake(description="x", member_name=f"Ana{n} Quillfeather"), at)
+    expected = [
+        g.reference
+        for g in Grievance.objects(search_keys="w:quillfeather").order_by("-received_at")
+    ]
+    monkeypatch.setattr(GrievanceView, "page_size", size)
+    client = sign_in("manager")
+    shown = []
+    for page in range(len(expected) // size + 1):
+        with reads_of_records() as reads:
+            text = _page(client, search="quillfeather", page=page)
+        refs = [r for r in expected if r in text]
+        shown.extend(sorted(refs, key=text.index))
+        assert None not in reads, (page, reads)
+        if page == 0:  # the newest months answer the first page
+            assert sum(reads) < len(expected), reads
+            assert f"More than {size} record" in text
+    assert "More than" not in text  # past the last: every month read, nothing left
+    assert shown == expected
+
+
+def test_months_are_walked_newest_first_in_doubling_slices():
+    from datetime import UTC, datetime
+
+    from portal.domain.search import WALKED_MONTHS, complete_from, months_back
+
+    slices = list(months_back(datetime(2026, 12, 5, tzinfo=UTC)))
+    assert slices[:3] == [
+        ["2027-01"],
+        ["2026-12", "2026-11"],
+        ["2026-10", "2026-09", "2026-08", "2026-07"],
+    ]
+    walked = [month for piece in slices for month in piece]
+    assert len(walked) == len(set(walked)) == WALKED_MONTHS and walked[-1] == "2002-02"
+    # Honolulu is ten hours behind UTC: its November starts at 10:00 UTC on the 1st.
+    assert complete_from("2026-11") == datetime(2026, 11, 1, 12, tzinfo=UTC)

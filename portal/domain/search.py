@@ -7,6 +7,8 @@ every record."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 from portal.domain.intake import fold
 
@@ -60,3 +62,36 @@ def term_keys(term: str) -> tuple[list[str], list[str]]:
     # Letters only: words of a name, or the beginning of a reference such as CT-OLD.
     beginning = [f"r:{key}"] if len(key) >= SHORTEST_PREFIX else []
     return beginning, [f"w:{w}" for w in words(term)]
+
+
+# Receipts older than this many months are not walked to (ten years of retention, and more).
+WALKED_MONTHS = 12 * 25
+# Office times are at most 12 hours behind UTC (and 14 ahead) in any program's zone.
+_BEHIND = timedelta(hours=12)
+
+
+def month_start(month: str) -> datetime:
+    year, number = (int(part) for part in month.split("-"))
+    return datetime(year, number, 1, tzinfo=UTC)
+
+
+def months_back(now: datetime) -> Iterator[list[str]]:
+    """Months of receipt (YYYY-MM, as records keep them), newest first, in batches that
+    double: [next month], [this month, the one before], then four, eight, ... The first
+    is the month after `now` in UTC, so a zone ahead of UTC is never missed."""
+    index = now.year * 12 + now.month  # the month after now's, counted from year 0
+    walked, span = 0, 1
+    while walked < WALKED_MONTHS:
+        months = []
+        for n in range(walked, min(walked + span, WALKED_MONTHS)):
+            year, month = divmod(index - n, 12)
+            months.append(f"{year:04d}-{month + 1:02d}")
+        yield months
+        walked += span
+        span *= 2
+
+
+def complete_from(oldest_month: str) -> datetime:
+    """Every record received at or after this instant has a month of receipt at or after
+    `oldest_month` in any program's zone: what a walk down to that month has all of."""
+    return month_start(oldest_month) + _BEHIND

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from mongoengine import Q
 
 from portal.access import MEMBER_DETAIL_FIELDS, can, may_read
+from portal.clock import as_utc
 from portal.domain import lifecycle
 from portal.domain import search as search_keys
 from portal.domain.clocks import IMPLIES
@@ -512,6 +513,29 @@ def search(query, term: str):
 
 def _ids(condition: Q) -> set:
     return {row["_id"] for row in Grievance.objects(condition).only("id").as_pymongo()}
+
+
+def newest_first(query, want: int, now: datetime) -> tuple[list, bool]:
+    """The ids `query` matches, newest receipt first, read a slice of months at a time
+    (each slice an indexed equality on the month of receipt, beside the query's own), until
+    `want` of them are certain; and whether every month was read. A search for a common
+    surname then reads about a page of records, not every match in ten years of history.
+    What is returned is all that `query` matches received since the oldest month read: a
+    month's records in another zone that fall before it are read with the next slice."""
+    found: list[tuple[datetime, object]] = []
+    complete_from = None
+    for months in search_keys.months_back(now):
+        rows = query.filter(received_month__in=months).only("id", "received_at").as_pymongo()
+        found.extend((as_utc(row["received_at"]), row["_id"]) for row in rows)
+        complete_from = search_keys.complete_from(months[-1])
+        if sum(1 for at, _ in found if at >= complete_from) >= want:
+            break
+    else:
+        complete_from = None  # every month read: all of it is certain
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    if complete_from is not None:
+        found = [pair for pair in found if pair[0] >= complete_from]
+    return [pk for _, pk in found], complete_from is None
 
 
 def add_search_keys() -> int:
