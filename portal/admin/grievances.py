@@ -656,9 +656,10 @@ class GrievanceView(SecureModelView):
         # The page in two reads: the ids in order (nothing else read), then the page's records
         # by id, an indexed equality. The first read also gives the count, up to COUNTED; a
         # sorted read of whole records would build every candidate to keep fifty.
-        if self._walks(search, sort_column, sort_desc, filters):
-            # A name's matches grow with the history (a common surname): read them newest
-            # first, a slice of months at a time, until this page and the next are certain.
+        if self._walks(query, search, sort_column, sort_desc, filters):
+            # What grows with the history (a common surname, the closed records, a type):
+            # read newest first, a slice of months at a time, until this page and the next
+            # are certain.
             ids, every = grievance_service.newest_first(query, start + size + 1, utcnow())
             count = len(ids) if every else None
             g.counted_to = None if every else start + size
@@ -684,16 +685,19 @@ class GrievanceView(SecureModelView):
                 setattr(row, field, named.get(getattr(row, field)))
         return count, rows
 
-    def _walks(self, search, sort_column, sort_desc, filters) -> bool:
-        """A search for a name (words, no digits: a reference, ID or number finds a few
-        records, read at once) in the list's own order, newest receipt first, with no month
-        chosen."""
-        if not search or not search.strip() or any(c.isdigit() for c in search):
-            return False
+    def _walks(self, query, search, sort_column, sort_desc, filters) -> bool:
+        """Whether the list reads a slice of months at a time: in its own order (newest
+        receipt first) with no month chosen, for a search for a name, or filters that reach
+        into the closed history. Not for the open work (the list as it opens, Open: Yes),
+        which is read whole and counted, nor for a reference, ID or number, which finds a
+        few records."""
         newest_first = sort_column is None or (sort_column == "received_at" and sort_desc)
-        return newest_first and not any(
-            isinstance(self._filters[f[0]], ReceivedIn) for f in filters or ()
-        )
+        month = any(isinstance(self._filters[f[0]], ReceivedIn) for f in filters or ())
+        if not newest_first or month or g.get("opened_on_the_work"):
+            return False
+        if search and search.strip():
+            return not any(c.isdigit() for c in search)
+        return bool(filters) and query._query.get("is_open") is not True
 
     def _search(self, query, search_term):
         if search_term and search_term.strip():
