@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    MultipleFileField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -149,6 +150,8 @@ class ComplaintForm(FlaskForm):
             Length(max=2000, message=_l("Please keep this under 2,000 characters.")),
         ],
     )
+    # Checked by their content in the view (services.grievances.attachments).
+    attachments = MultipleFileField(_l("Photos or documents (optional)"))
     consent = BooleanField(_l("You may contact me about this complaint."))
     # Honeypot: people never see it; bots fill it in.
     website = StringField("Leave this empty", validators=[Optional(), Length(max=200)])

@@ -5,7 +5,17 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from forms.complaint import ComplaintForm
@@ -16,8 +26,9 @@ from portal.limits import complaint_limit, limiter, status_limit
 from portal.models import Grievance, Program
 from portal.runtime import runtime
 from portal.services import procedures
-from portal.services.grievances import intake
+from portal.services.grievances import attachments, intake
 from portal.services.grievances import status as status_service
+from portal.services.grievances.attachments import UploadError
 from portal.services.grievances.intake import Intake, submit
 
 bp = Blueprint("complaint", __name__, template_folder="templates", url_prefix="/complaint")
@@ -51,6 +62,18 @@ def form(slug: str | None = None):
             return redirect(url_for("complaint.received"))
         program = Program.objects.get(slug=complaint.program.data, active=True)
         on_behalf = complaint.filed_by.data != "member"
+        sent = [
+            attachments.received(f)
+            for f in request.files.getlist(complaint.attachments.name)
+            if f and f.filename
+        ]
+        try:
+            ready = attachments.check(sent, public=True)
+        except UploadError as exc:
+            # Nothing stored: the form again, as typed, saying which file and why.
+            complaint.attachments.errors = [_("This file could not be attached: %(why)s", why=exc)]
+            return _page(complaint, fixed, programs, 400)
+        kept = attachments.keep(ready, kind="member", now=now, by=None)
         grievance = submit(
             program,
             Intake(
@@ -75,6 +98,7 @@ def form(slug: str | None = None):
                 consent_to_contact=bool(complaint.consent.data),
                 language=language(),
                 filed_by=complaint.filed_by.data,
+                attachments=kept,
             ),
             now,
         )
@@ -82,10 +106,20 @@ def form(slug: str | None = None):
         intake.after_intake(grievance, now, runtime())
         session["last_reference"] = grievance.reference
         return redirect(url_for("complaint.received"))
+    return _page(complaint, fixed, programs, 400 if complaint.is_submitted() else 200)
+
+
+def _page(complaint, fixed, programs, status: int):
     shown = [fixed] if fixed else programs
-    return render_template("complaint/form.html", form=complaint, fixed=fixed, shown=shown), (
-        400 if complaint.is_submitted() else 200
-    )
+    limits = current_app.config
+    return render_template(
+        "complaint/form.html",
+        form=complaint,
+        fixed=fixed,
+        shown=shown,
+        file_count=limits["PUBLIC_FILE_COUNT"],
+        file_mb=limits["PUBLIC_FILE_LIMIT"] // 2**20,
+    ), status
 
 
 @bp.route("/status", methods=["GET", "POST"])

@@ -52,6 +52,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         # late, and anything over 256 KB got 413).
         if request.endpoint == "import.index" and request.method == "POST":
             request.max_content_length = app.config["IMPORT_UPLOAD_LIMIT"]
+        elif request.method == "POST" and request.mimetype == "multipart/form-data":
+            # Files: the member's with a complaint, staff's on a record. The form's own
+            # fields stay within MAX_FORM_MEMORY_SIZE; anything else keeps the small limit.
+            room = app.config["MAX_CONTENT_LENGTH"]
+            if request.endpoint == "complaint.form":
+                files = app.config["PUBLIC_FILE_COUNT"] * app.config["PUBLIC_FILE_LIMIT"]
+                request.max_content_length = files + room
+            elif request.endpoint == "grievance.act":
+                request.max_content_length = app.config["FILE_LIMIT"] + room
 
     csrf.init_app(app)
     i18n.init_app(app)

@@ -37,6 +37,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # address, the caller's number): those who contact members. Provider relations work the
     # office's side and see the member's name and age group only.
     "member.details": STAFF - {"provider_relations"},
+    # Files on records (the member's photos and bills, the office's records): downloaded by
+    # those who answer for the record universe and the leads who review the work; everyone
+    # who works records may attach one.
+    "file.download": LEADS | {"auditor"},
     # The letters to post: members' names and addresses, printed and posted by those who work
     # records.
     "letter.post": WORKERS - {"provider_relations"},

@@ -98,10 +98,21 @@ def from_environment(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": 3600,
         # Bounded request bodies: the public form is the one page anyone can reach.
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # The text of any form, wherever files may come with it (the complaint form takes a
+        # member's photos): the fields other than files stay within this.
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
         # The import screen's uploads (a 50,000-row workbook is about 3 MB), and the memory
         # a worker's child process may use to read one.
         "IMPORT_UPLOAD_LIMIT": _whole("IMPORT_UPLOAD_MB", "32") * 2**20,
         "IMPORT_MEMORY_MB": _whole("IMPORT_MEMORY_MB", "1024"),
+        # Files on records: the member's from the public form (images and PDFs, a few), and
+        # staff's; where their contents are kept (a folder, 0600 files; the instance's own
+        # `files` folder when unset).
+        "PUBLIC_FILE_COUNT": _whole("PUBLIC_FILE_COUNT", "3"),
+        "PUBLIC_FILE_LIMIT": _whole("PUBLIC_FILE_MB", "5") * 2**20,
+        "FILE_LIMIT": _whole("FILE_MB", "15") * 2**20,
+        "RECORD_FILES_LIMIT": _whole("RECORD_FILES_MB", "60") * 2**20,
+        "FILES_PATH": env("FILES_PATH", ""),
         # Submissions per address (Flask-Limiter syntax); a call centre behind one address
         # may need more.
         "COMPLAINT_RATE_LIMIT": env("COMPLAINT_RATE_LIMIT", "20 per hour"),

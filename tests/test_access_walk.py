@@ -51,6 +51,8 @@ TABLE = {
 # One row per record with member names: not for supervisors.
 UNIVERSE_READERS = frozenset({"manager", "director", "auditor", "admin"})
 EXPORTERS = LEADS | {"auditor"}
+# Files on records hold member data.
+FILE_READERS = LEADS | {"auditor"}
 
 
 # POST endpoints outside the model views: who may post. Public ones answer everyone.
@@ -134,6 +136,7 @@ def _urls(app, ids):
             rule.rule.replace("<export_type>", "csv")
             .replace("<run_id>", str(ids.get("import")))
             .replace("<export_id>", str(ids.get("exports")))
+            .replace("<id>/<key>", f"{ids.get('grievance')}/{'0' * 32}")
             .replace("<slug>", "ct-dental")
             .replace("<letter_id>", str(ids.get("letters")))
         )
@@ -161,6 +164,8 @@ def _expected(role, view, name):
         return 403
     if view == "exports" and name == "download":
         return 404  # another person's file: only the one who asked downloads it
+    if view == "grievance" and name == "file":
+        return 404 if role in FILE_READERS else 403  # no such file on the record
     if view == "reports" and name in ("universe", "iowa_log"):
         return 200 if role in UNIVERSE_READERS else 403
     return 200

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -19,12 +20,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.access import MEMBER_DETAIL_FIELDS, can, may_read
+from portal.clock import as_utc
+from portal.domain import uploads
 from portal.domain.clocks import STEP_EVENTS
 from portal.domain.lifecycle import ACTIONS as LIFECYCLE
 from portal.domain.lifecycle import WORKERS
 from portal.domain.vocabulary import NOT_ENROLLED
 from portal.models import Grievance, User
 from portal.models.grievance import CONTACT_CHANNELS, CONTACT_OUTCOMES, CONTACT_WITH
+from portal.services.grievances import attachments
 from portal.services.grievances import verbs as grievances
 from portal.services.grievances.verbs import CORRECTABLE, NOTE_KINDS
 from portal.services.mail import notices
@@ -85,6 +89,27 @@ class EventForm(FlaskForm):
 class NoteForm(FlaskForm):
     kind = SelectField("Kind", choices=_choices(NOTE_KINDS))
     text = TextAreaField("Note", validators=[DataRequired("Write the note."), Length(max=20000)])
+
+
+class AttachForm(FlaskForm):
+    file = FileField("File")
+    kind = SelectField(
+        "What it is",
+        choices=[SelectChoice(k, v) for k, v in uploads.KINDS.items()],
+        default="office",
+    )
+    step = SelectField(
+        "The step it documents (optional)", choices=_choices(uploads.STEPS, "(none)"), default=""
+    )
+    narrative = SelectField("The note it goes with (optional)", default="")
+
+
+class DuplicateForm(FlaskForm):
+    survivor = StringField(
+        "The record to keep (its reference)",
+        validators=[DataRequired("Write the reference of the record to keep."), Length(max=40)],
+    )
+    note = StringField("How they are the same (optional)", validators=[Length(max=300)])
 
 
 class ApproveForm(FlaskForm):
@@ -234,6 +259,15 @@ def build(name: str, grievance: Grievance, user: User, formdata=None) -> FlaskFo
             source = getattr(grievance, holder) if holder else grievance
             value = getattr(source, field, None) if source is not None else None
             form[_field(path)].data = "" if value is None else str(value)
+    elif name == "attach":
+        zone = ZoneInfo(program.timezone)
+        form.narrative.choices = [SelectChoice("", "(none)")] + [
+            SelectChoice(
+                n.at.isoformat(),
+                f"{as_utc(n.at).astimezone(zone):%Y-%m-%d %H:%M} {n.kind}: {n.text[:40]}",
+            )
+            for n in sorted(grievance.narratives, key=lambda n: n.at, reverse=True)
+        ]
     elif name in ("pause", "extend"):
         form.clock.choices = _choices(_clock_names(grievance, paused=False))
     elif name == "resume":
@@ -250,6 +284,29 @@ def run(
         assignee = User.objects.get(pk=form.assignee.data)
         grievances.assign(grievance, assignee, by=user, now=now)
         return f"Assigned to {assignee.name}."
+    if name == "attach":
+        upload = form.file.data
+        if not upload or not getattr(upload, "filename", ""):
+            raise ValidationError("Choose a file to attach.")
+        chosen = form.narrative.data or ""
+        narrative = next((n for n in grievance.narratives if n.at.isoformat() == chosen), None)
+        if chosen and narrative is None:
+            raise ValidationError("That note is not on this record.")
+        kept = attachments.attach(
+            grievance,
+            [attachments.received(upload)],
+            by=user,
+            now=now,
+            kind=form.kind.data,
+            step=form.step.data or None,
+            narrative_at=narrative.at if narrative else None,
+        )
+        return f"Attached {kept[0].name}."
+    if name == "duplicate":
+        survivor = grievances.close_as_duplicate(
+            grievance, form.survivor.data, by=user, now=now, note=form.note.data or ""
+        )
+        return f"Closed as a duplicate of {survivor.reference}."
     if name == "classify":
         fields = ("level", "priority", "type", "category", "mco")
         values = {f: getattr(form, f).data or None for f in fields}
@@ -378,6 +435,8 @@ FORMS: dict[str, type[FlaskForm]] = {
     "contact": ContactForm,
     "event": EventForm,
     "note": NoteForm,
+    "attach": AttachForm,
+    "duplicate": DuplicateForm,
     "classify": ClassifyForm,
     "correct": CorrectForm,
     "approve": ApproveForm,

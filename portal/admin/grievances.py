@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import (
     BaseMongoEngineFilter,
@@ -17,7 +17,8 @@ from flask_admin.contrib.mongoengine.filters import (
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError as MongoValidationError
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.utils import secure_filename
 
 from portal.access import MEMBER_DETAIL_FIELDS, can
 from portal.admin import actions
@@ -29,15 +30,16 @@ from portal.admin.base import (
     programs_served,
 )
 from portal.clock import as_utc, utcnow
+from portal.domain import uploads
 from portal.domain.lifecycle import STATUS_WORDS, STATUSES
 from portal.domain.vocabulary import LISTS
 from portal.models import Program, Provider, User
 from portal.runtime import runtime
 from portal.services.accounts import audit, users
+from portal.services.grievances import attachments, views
 from portal.services.grievances import clocks as clock_service
 from portal.services.grievances import history as history_service
 from portal.services.grievances import verbs as grievance_service
-from portal.services.grievances import views
 from portal.services.reporting import dashboard, exports
 
 YES_NO = [("1", "Yes"), ("0", "No")]
@@ -301,6 +303,7 @@ SECTIONS = (
     ("Provider", (("provider", "Provider"), ("repeat_flag", "Repeat complaints"))),
     ("Clocks", (("clocks", "Deadlines"),)),
     ("Contact attempts", (("contact_attempts", "Attempts"),)),
+    ("Files", (("attachments", "On the record"),)),
     (
         "Resolution",
         (
@@ -309,11 +312,33 @@ SECTIONS = (
             ("resolved_at", "Resolved"),
             ("member_told_at", "Member told of the resolution"),
             ("department_reports", "Reports to the Department"),
+            ("duplicate_of", "Duplicate of"),
+            ("duplicates", "Duplicates of it"),
         ),
     ),
     ("Keeping", (("retain_until", "Kept until"), ("legal_hold", "Legal hold"))),
     ("History", (("history", "Every change"),)),
 )
+
+
+def _record_link(record):
+    if record is None:
+        return ""
+    url = url_for(".details_view", id=record.pk)
+    return Markup('<a href="{}">{}</a>').format(url, record.reference)
+
+
+def _files(view, context, model, name):
+    if not model.attachments:
+        return ""
+    return _part(
+        "admin/parts/files.html",
+        model=model,
+        files=sorted(model.attachments, key=lambda a: a.at, reverse=True),
+        kinds=uploads.KINDS,
+        local=lambda moment: _local(model, as_utc(moment)),
+        may_download=can(current_user, "file.download"),
+    )
 
 
 def _shown_changes(changes: dict, details: bool) -> dict:
@@ -424,6 +449,11 @@ class GrievanceView(SecureModelView):
         "member_told_at": lambda v, c, m, n: (
             f"{_local(m, m.member_told_at)} ({m.member_told_how or ''})" if m.member_told_at else ""
         ),
+        "attachments": _files,
+        "duplicate_of": lambda v, c, m, n: _record_link(m.duplicate_of),
+        "duplicates": lambda v, c, m, n: Markup(", ").join(
+            _record_link(d) for d in m.__class__.objects(duplicate_of=m).only("reference")
+        ),
         "department_reports": lambda v, c, m, n: _part(
             "admin/parts/department_reports.html", model=m, zone=ZoneInfo(m.program.timezone)
         ),
@@ -465,7 +495,10 @@ class GrievanceView(SecureModelView):
         "clocks",
         "narratives",
         "contact_attempts",
+        "attachments",
         "department_reports",
+        "duplicate_of",
+        "duplicates",
         "resolution",
         "substantiated",
         "resolved_at",
@@ -611,6 +644,26 @@ class GrievanceView(SecureModelView):
             flash("View deleted.", "success")
         return redirect(url_for(".index_view"))
 
+    @expose("/file/<id>/<key>")
+    def file(self, id, key):
+        """A file on the record, always as a download (never shown in the browser), for the
+        roles that may read member data; each download is in the audit trail."""
+        if not can(current_user, "file.download"):
+            forbidden("Files on records hold member data: ask a supervisor or manager.")
+        grievance = self.get_one(id)
+        found = attachments.find(grievance, key) if grievance is not None else None
+        if found is None:
+            abort(404)
+        audited("file downloaded", grievance.reference, {"kind": found.kind, "size": found.size})
+        return Response(
+            attachments.content(found),
+            mimetype="application/octet-stream",
+            headers={
+                "Content-Disposition": f'attachment; filename="{secure_filename(found.name)}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
     @expose("/act/<action>/", methods=("POST",))
     def act(self, action):
         """Take one action on one record, through its service."""
@@ -620,7 +673,9 @@ class GrievanceView(SecureModelView):
         user = current_user._get_current_object()
         if action not in actions.available(user, grievance):
             forbidden(f"Not done: {grievance_service.why_not(action, grievance, user)}.")
-        form = actions.build(action, grievance, user, request.form)
+        # The attach form carries a file: its data is the form and the files together.
+        posted = CombinedMultiDict([request.files, request.form])
+        form = actions.build(action, grievance, user, posted)
         if form.validate():
             try:
                 message = actions.run(action, form, grievance, user, utcnow(), runtime())

@@ -55,6 +55,8 @@ ACTIONS: dict[str, Action] = {
     "contact": Action("Record a contact attempt", WORKERS, OPEN, ("contact_attempts", "clocks")),
     "event": Action("Record a step", WORKERS, OPEN, ("clocks",)),
     "note": Action("Add a note", WORKERS, ANY, ("narratives",)),
+    # A file on the record, a step or a narrative (site visit report, CAP, the member's bill).
+    "attach": Action("Attach a file", WORKERS, ANY, ("attachments",)),
     "classify": Action(
         "Level, priority and type",
         WORKERS,
@@ -93,6 +95,8 @@ ACTIONS: dict[str, Action] = {
     ),
     "close": Action("Close", LEADS, frozenset({"resolved"}), ("status",)),
     "withdraw": Action("Withdraw", LEADS, OPEN, ("status",)),
+    # The same complaint twice (by phone and by the web form): closed, linked to the one kept.
+    "duplicate": Action("Close as a duplicate", LEADS, OPEN, ("status", "duplicate_of")),
     "reopen": Action("Reopen", LEADS, ANY - OPEN, ("status",)),
     "hold": Action("Legal hold on / off", HOLDERS, ANY, ("legal_hold",)),
 }

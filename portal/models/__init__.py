@@ -5,6 +5,7 @@ from portal.models.audit import AuditEvent
 from portal.models.grievance import (
     OPEN_STATUSES,
     STATUSES,
+    Attachment,
     Caller,
     Clock,
     ContactAttempt,
@@ -39,6 +40,7 @@ __all__ = [
     "OPEN_STATUSES",
     "ROLES",
     "STATUSES",
+    "Attachment",
     "Caller",
     "Clock",
     "ClockRule",

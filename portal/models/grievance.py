@@ -9,6 +9,8 @@ import mongoengine as me
 from portal.clock import as_utc
 from portal.domain import search
 from portal.domain.lifecycle import OPEN, STATUSES  # the lifecycle's own lists
+from portal.domain.uploads import KINDS as UPLOAD_KINDS
+from portal.domain.uploads import STEPS as UPLOAD_STEPS
 
 OPEN_STATUSES = tuple(s for s in STATUSES if s in OPEN)
 NARRATIVE_KINDS = ("intake", "investigation", "contact", "resolution", "note")
@@ -96,6 +98,22 @@ class DepartmentReport(me.EmbeddedDocument):
     expected_completion = me.DateField()
 
 
+class Attachment(me.EmbeddedDocument):
+    """A file on the record: who added it, when, what it is. Its content is kept by the file
+    store (portal.files) under `key`, never in the record."""
+
+    key = me.StringField(required=True, regex=r"^[0-9a-f]{32}$")
+    name = me.StringField(required=True, max_length=200)
+    kind = me.StringField(required=True, choices=tuple(UPLOAD_KINDS))
+    step = me.StringField(choices=UPLOAD_STEPS)  # the step it documents, if one
+    narrative_at = me.DateTimeField()  # the narrative it goes with, if one
+    content_type = me.StringField(required=True, max_length=100)
+    size = me.IntField(required=True, min_value=1)
+    sha256 = me.StringField(required=True, regex=r"^[0-9a-f]{64}$")
+    at = me.DateTimeField(required=True)
+    by = me.ReferenceField("User")  # empty for the member's own, from the public form
+
+
 class Escalation(me.EmbeddedDocument):
     at = me.DateTimeField(required=True)
     by = me.ReferenceField("User")
@@ -154,7 +172,11 @@ class GrievanceQuerySet(me.QuerySet):
         return self.filter(provider=provider, level="I", received_at__gte=since)
 
     def received_between(self, program, start, end):
-        return self.filter(program=program, received_at__gte=start, received_at__lt=end)
+        """The program's complaints received in [start, end): a record closed as another's
+        duplicate is counted once, as the one it duplicates."""
+        return self.filter(
+            program=program, received_at__gte=start, received_at__lt=end, duplicate_of=None
+        )
 
 
 class Grievance(me.Document):
@@ -203,6 +225,10 @@ class Grievance(me.Document):
     escalation_tier = me.StringField(max_length=40, default="staff")
     escalations = me.ListField(me.EmbeddedDocumentField(Escalation))
     department_reports = me.ListField(me.EmbeddedDocumentField(DepartmentReport))
+    attachments = me.ListField(me.EmbeddedDocumentField(Attachment))
+    # The same complaint filed twice (by phone and by the web form): this one was closed as a
+    # duplicate of that one, which reports count.
+    duplicate_of = me.ReferenceField("Grievance")
     history = me.ListField(me.EmbeddedDocumentField(HistoryEntry))
     repeat_flag = me.BooleanField(default=False)  # provider flagged for Level II review
     substantiated = me.BooleanField()
@@ -244,6 +270,7 @@ class Grievance(me.Document):
             ("needs_review", "received_at"),
             {"fields": ["import_batch"], "sparse": True},
             {"fields": ["import_key"], "sparse": True},
+            {"fields": ["duplicate_of"], "sparse": True},
         ],
     }
 

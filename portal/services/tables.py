@@ -11,10 +11,10 @@ import io
 import pickle
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 from portal.domain.importing import COLUMNS, header_key
+from portal.domain.uploads import unpacking_problem
 
 MAX_ROWS = 200_000
 # A 50,000-row workbook unpacks to about 60 MB; its parts compress about 20 to 1.
@@ -28,23 +28,11 @@ class ImportFileError(ValueError):
 
 def check_workbook(name: str, content: bytes) -> None:
     """Refuse, before any XML is parsed, a workbook whose parts unpack too big."""
-    try:
-        parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise ImportFileError(f"{name}: not a readable XLSX workbook (not a zip file)") from None
-    for part in parts:
-        if part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-            raise ImportFileError(
-                f"{name}: its part {part.filename} unpacks "
-                f"{part.file_size // max(part.compress_size, 1)}"
-                " times over (a workbook is at most about 20): not imported"
-            )
-    unpacked = sum(p.file_size for p in parts)
-    if unpacked > MAX_UNPACKED:
-        raise ImportFileError(
-            f"{name}: unpacks to {-(-unpacked // 2**20)} MB, more than the "
-            f"{MAX_UNPACKED // 2**20} MB an import reads; split the file"
-        )
+    problem = unpacking_problem(content, MAX_RATIO, MAX_UNPACKED)
+    if problem.startswith("it is damaged"):
+        raise ImportFileError(f"{name}: not a readable XLSX workbook (not a zip file)")
+    if problem:
+        raise ImportFileError(f"{name}: {problem} (a workbook is at most about 20): not imported")
 
 
 def _rows(name: str, content: bytes):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from portal import metrics
@@ -23,7 +23,7 @@ from portal.models import (
     User,
 )
 from portal.services import webhooks
-from portal.services.grievances import clocks, history, verbs
+from portal.services.grievances import attachments, clocks, history, verbs
 from portal.services.mail import alerts, notices
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ class Intake:
     level: str | None = None
     priority: str | None = None
     category: str | None = None
+    # Files that came with it (the member's photos and bills), their contents already kept
+    # by the file store (services.grievances.attachments.keep).
+    attachments: list = field(default_factory=list)
 
 
 def next_reference(received: datetime) -> str:
@@ -190,15 +193,20 @@ def build(
         retain_until=retain_until(received, resolved_at, [program.retention_years]),
         created_at=now,
         updated_at=now,
+        attachments=list(intake.attachments),
     )
+    files = len(intake.attachments)
+    with_files = f" with {files} file{'s' if files != 1 else ''}" if files else ""
     history.add(
         grievance,
         by,
         entry,
         entry_at or now,
-        f"through {intake.intake_source}" if detail is None else detail,
+        f"through {intake.intake_source}{with_files}" if detail is None else detail,
         audited=audited,
     )
+    for item in intake.attachments:
+        history.add(grievance, by, "file attached", entry_at or now, attachments.said(item))
     if triage and intake.level is None:
         _triage(grievance, program, now)
     grievance.clocks = clocks.receipt_clocks(program, grievance)

@@ -460,6 +460,52 @@ def withdraw(grievance: Grievance, *, by: User, now: datetime, reason: str) -> N
     grievance.save()
 
 
+def close_as_duplicate(
+    grievance: Grievance, survivor_reference: str, *, by: User, now: datetime, note: str = ""
+) -> Grievance:
+    """The same complaint came in twice: this record is closed and linked to the one that is
+    worked (the survivor), which reports count once. Both histories say so."""
+    require("duplicate", grievance, by)
+    survivor = Grievance.objects(reference=(survivor_reference or "").strip().upper()).first()
+    if survivor is None or not may_read(by, survivor.program):
+        raise ActionError(f"there is no record {survivor_reference!r} of yours to keep")
+    if survivor.pk == grievance.pk:
+        raise ActionError("a record cannot be a duplicate of itself")
+    if survivor.program != grievance.program:
+        raise ActionError(f"{survivor.reference} is another program's record")
+    if survivor.duplicate_of is not None:
+        raise ActionError(
+            f"{survivor.reference} is itself a duplicate of {survivor.duplicate_of.reference}: "
+            "link this record to that one"
+        )
+    before = grievance.status
+    grievance.status = "closed"
+    grievance.is_open = False
+    grievance.duplicate_of = survivor
+    grievance.resolution = f"Duplicate of {survivor.reference}"
+    grievance.retain_until = retain_until(
+        grievance.received_at, now, [grievance.program.retention_years]
+    )
+    said = f"duplicate of {survivor.reference}" + (f": {note.strip()}" if note.strip() else "")
+    history.add(
+        grievance,
+        by,
+        "closed as a duplicate",
+        now,
+        said,
+        {"status": (before, "closed"), "duplicate_of": (None, survivor.reference)},
+    )
+    clocks.settle(grievance, now)
+    grievance.updated_at = now
+    grievance.save()
+    history.add(
+        survivor, by, "duplicate linked", now, f"{grievance.reference} was the same complaint"
+    )
+    survivor.updated_at = now
+    survivor.save()
+    return survivor
+
+
 def reopen(grievance: Grievance, *, by: User, now: datetime, reason: str) -> None:
     """Work a closed, resolved or withdrawn record again; clocks met by the resolution run
     again from their own due times."""
@@ -467,13 +513,18 @@ def reopen(grievance: Grievance, *, by: User, now: datetime, reason: str) -> Non
     if not reason or not reason.strip():
         raise ActionError("say why the record is reopened")
     before = grievance.status
+    changes: dict = {"status": (before, "in_progress")}
+    if grievance.duplicate_of is not None:
+        # Worked again on its own: no longer counted as another record's duplicate.
+        changes["duplicate_of"] = (grievance.duplicate_of.reference, None)
+        grievance.duplicate_of = None
     grievance.status = "in_progress"
     grievance.is_open = True
     grievance.resolved_at = None
     for clock in grievance.clocks:
         if clock.met_by == "resolved":
             clock.met_at = None
-    history.add(grievance, by, "reopened", now, reason.strip(), {"status": (before, "in_progress")})
+    history.add(grievance, by, "reopened", now, reason.strip(), changes)
     clocks.settle(grievance, now)
     grievance.updated_at = now
     grievance.save()

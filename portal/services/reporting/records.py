@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from portal.domain.lifecycle import STATUS_WORDS
+from portal.domain.uploads import KINDS
 from portal.models import Grievance, Letter, Outbox, Program, User
 from portal.services.documents import built, in_batches, ref_id
 
@@ -33,6 +34,7 @@ UNIVERSE = [
     "member_told",
     "substantiated",
     "state_form_offered",
+    "files",
 ]
 REVIEW_ACTIONS = ("classified", "escalated", "triage reviewed", "reopened")
 INQUIRY_LOG = [
@@ -122,6 +124,7 @@ def _universe_batch(program: Program, zone, records: list[Grievance]) -> list[li
                 _told(r, zone),
                 {True: "substantiated", False: "unsubstantiated"}.get(r.substantiated, ""),
                 {True: "yes", False: "no"}.get(r.state_form_offered, ""),
+                "; ".join(f"{a.name} ({KINDS[a.kind]})" for a in r.attachments),
             ]
         )
     return rows
