@@ -51,16 +51,18 @@ run: $(STAMP) translations
 	$(BIN)/portal run
 
 # The browser tests drive Debian's Chromium; the deploy tests validate the Caddyfile with
-# Debian's caddy; the letter tests render PDFs with poppler's pdftoppm. Install them when
+# Debian's caddy; the letter tests render PDFs with poppler's pdftoppm; the e-mail intake
+# tests read a real IMAP server, Debian's dovecot. Install them when
 # missing and we can (root, apt); otherwise those tests fail and say how to install them.
 # They are never skipped.
 CADDY ?= /usr/bin/caddy
 PDFTOPPM ?= /usr/bin/pdftoppm
-DEBIAN := chromium caddy poppler-utils
+DOVECOT ?= /usr/sbin/dovecot
+DEBIAN := chromium caddy poppler-utils dovecot-imapd
 
 debian-packages:
-	@test -x $(CHROMIUM) -a -x $(CADDY) -a -x $(PDFTOPPM) || { \
-	  echo "Installing Debian's $(DEBIAN) for the browser, deploy and letter tests..."; \
+	@test -x $(CHROMIUM) -a -x $(CADDY) -a -x $(PDFTOPPM) -a -x $(DOVECOT) || { \
+	  echo "Installing Debian's $(DEBIAN) for the browser, deploy, letter and mail tests..."; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN) \
 	   >/dev/null) || echo "Could not install them: run 'apt-get install -y $(DEBIAN)' as root."; }
 

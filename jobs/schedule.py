@@ -19,6 +19,15 @@ def _seconds(name: str, default: int) -> int:
 
 
 SCHEDULE: list[dict[str, Any]] = [
+    # The programs' grievance mailboxes (MAIL_INTAKE), every MAIL_POLL_SECONDS (120); with
+    # none configured the job reads nothing.
+    {
+        "job": "jobs.tasks.mail_intake",
+        "queue": "periodic",
+        "interval": _seconds("MAIL_POLL_SECONDS", 120),
+        "timeout": 600,
+        "timezone": "UTC",
+    },
     # Whatever waits in the outbox (a Redis outage, a failed send after its back-off): every
     # OUTBOX_RELAY_SECONDS (60), set alike for the scheduler and the web (its /metrics).
     {

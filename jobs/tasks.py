@@ -160,3 +160,24 @@ def run_export(run_id: str) -> None:
     from portal.services.reporting import exports
 
     exports.run(run_id, utcnow())
+
+
+@recorded("mail-intake")
+def mail_intake(now: str | None = None) -> dict:
+    """Read each program's intake mailbox (MAIL_INTAKE): new messages become complaints,
+    replies are added to their records, unreadable ones wait in "Needs review"."""
+    from flask import current_app
+
+    from portal.models import Program
+    from portal.services.mail import inbound
+
+    moment = _now(now)
+    summary: dict = {"new": 0, "reply": 0, "review": 0, "again": 0, "waiting_for_review": 0}
+    for slug, url in sorted(current_app.config["MAIL_INTAKE"].items()):
+        program = Program.objects.get(slug=slug)
+        for key, value in inbound.poll(program, url, moment, runtime()).items():
+            summary[key] += value
+    return summary
+
+
+JOBS["mail-intake"] = mail_intake

@@ -32,6 +32,18 @@ def _whole(name: str, default: str) -> int:
     return int(value)
 
 
+def _mailboxes(text: str) -> dict[str, str]:
+    found = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        slug, _, url = item.partition("=")
+        if not slug.strip() or not url.strip().startswith(("imap://", "imaps://")):
+            raise SystemExit(
+                "MAIL_INTAKE is 'slug=imaps://user:password@host/INBOX, ...', not " + repr(item)
+            )
+        found[slug.strip()] = url.strip()
+    return found
+
+
 # What every instance of a production deployment must share: its own key and files would
 # split sessions, records and queues between machines.
 PRODUCTION_NEEDS = (
@@ -113,6 +125,9 @@ def from_environment(instance_path: Path) -> dict:
         "FILE_LIMIT": _whole("FILE_MB", "15") * 2**20,
         "RECORD_FILES_LIMIT": _whole("RECORD_FILES_MB", "60") * 2**20,
         "FILES_PATH": env("FILES_PATH", ""),
+        # Programs' grievance mailboxes, read by the mail-intake job:
+        # "ct-dental=imaps://user:password@host/INBOX, co-cma=imap://..."; none when unset.
+        "MAIL_INTAKE": _mailboxes(env("MAIL_INTAKE", "")),
         # Submissions per address (Flask-Limiter syntax); a call centre behind one address
         # may need more.
         "COMPLAINT_RATE_LIMIT": env("COMPLAINT_RATE_LIMIT", "20 per hour"),

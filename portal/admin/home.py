@@ -32,4 +32,7 @@ class HomeView(AdminIndexView):
             weekly=dashboard.weekly(me, now),
             serves_none=program_scope(me) == [],
             may_see_completeness=can(me, "completeness.view"),
+            mail_to_review=(
+                dashboard.mail_waiting_for_review() if can(me, "grievance.intake") else 0
+            ),
         )

@@ -14,7 +14,7 @@ from portal.models.grievance import (
     Narrative,
     Triage,
 )
-from portal.models.outbox import Counter, Letter, Outbox
+from portal.models.outbox import Counter, InboundMail, Letter, Outbox
 from portal.models.procedure import ProcedureVersion
 from portal.models.program import ClockRule, ContactLine, Program
 from portal.models.provider import Provider
@@ -52,6 +52,7 @@ __all__ = [
     "ExportRun",
     "Grievance",
     "ImportRun",
+    "InboundMail",
     "JobRun",
     "Letter",
     "MemberMonths",
@@ -84,6 +85,7 @@ ALL_DOCUMENTS = (
     ImportRun,
     ExportRun,
     ExportChunk,
+    InboundMail,
     AuditEvent,
     ProcedureVersion,
     TrainingRecord,

@@ -58,3 +58,17 @@ class Letter(me.Document):
         # The "letters to post" list reads unposted letters oldest first.
         "indexes": ["key", ("posted_at", "created_at"), "grievance"],
     }
+
+
+class InboundMail(me.Document):
+    """A message read from a program's intake mailbox, once: its Message-ID claims it, so a
+    message delivered twice (or read again after a crash) files nothing twice."""
+
+    message_id = me.StringField(required=True, unique=True, max_length=300)
+    program = me.ReferenceField("Program", required=True)
+    outcome = me.StringField(choices=("taking", "new", "reply", "review"), default="taking")
+    grievance = me.ReferenceField("Grievance")
+    reason = me.StringField(max_length=300)  # why it waits for review
+    at = me.DateTimeField(required=True)
+
+    meta = {"collection": "inbound_mail", "indexes": ["program"]}

@@ -87,3 +87,11 @@ def weekly(user: User, now: datetime, weeks: int = 12) -> dict:
         "received": count_by_week(received, starts),
         "resolved": count_by_week(resolved, starts),
     }
+
+
+def mail_waiting_for_review() -> int:
+    """Messages in the programs' "Needs review" folders when the mail intake last read them."""
+    from portal.models import JobRun
+
+    run = JobRun.objects(name="mail-intake").first()
+    return int((run.summary or {}).get("waiting_for_review", 0)) if run else 0
