@@ -125,6 +125,8 @@ def from_environment(instance_path: Path) -> dict:
         "FILE_LIMIT": _whole("FILE_MB", "15") * 2**20,
         "RECORD_FILES_LIMIT": _whole("RECORD_FILES_MB", "60") * 2**20,
         "FILES_PATH": env("FILES_PATH", ""),
+        # Or an S3-compatible bucket: s3://key:secret@host[:port]/bucket[?secure=0&region=..]
+        "FILES_URL": env("FILES_URL", ""),
         # Programs' grievance mailboxes, read by the mail-intake job:
         # "ct-dental=imaps://user:password@host/INBOX, co-cma=imap://..."; none when unset.
         "MAIL_INTAKE": _mailboxes(env("MAIL_INTAKE", "")),

@@ -1,13 +1,16 @@
 """Where attached files' contents are kept: outside the document store's records. One small
-interface; the embedded default is a folder under the instance (each file 0600, written
-whole or not at all)."""
+interface, two stores: a folder under the instance (the embedded default: each file 0600,
+written whole or not at all), or an S3-compatible bucket (FILES_URL, read and written with
+the MinIO client)."""
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 class FileStore(Protocol):
@@ -49,6 +52,50 @@ class FolderStore:
         self._path(key).unlink(missing_ok=True)
 
 
+class BucketStore:
+    """Files in an S3-compatible bucket, by key (the same folders of two hex digits)."""
+
+    def __init__(self, url: str) -> None:
+        from minio import Minio  # only where a bucket is used
+
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.hostname or not parts.path.strip("/"):
+            raise ValueError("FILES_URL is s3://key:secret@host[:port]/bucket[?secure=0]")
+        options = parse_qs(parts.query)
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        self.bucket = parts.path.strip("/")
+        self.client = Minio(
+            host,
+            access_key=unquote(parts.username or ""),
+            secret_key=unquote(parts.password or ""),
+            secure=options.get("secure", ["1"])[0] != "0",
+            region=options.get("region", [None])[0],
+        )
+
+    def _name(self, key: str) -> str:
+        if not key or not all(c in "0123456789abcdef" for c in key):
+            raise ValueError("a file key is lowercase hex")
+        return f"{key[:2]}/{key[2:4]}/{key}"
+
+    def put(self, key: str, content: bytes) -> None:
+        # One request: the object appears whole or not at all.
+        self.client.put_object(self.bucket, self._name(key), io.BytesIO(content), len(content))
+
+    def get(self, key: str) -> bytes:
+        answer = self.client.get_object(self.bucket, self._name(key))
+        try:
+            return answer.read()
+        finally:
+            answer.close()
+            answer.release_conn()
+
+    def delete(self, key: str) -> None:
+        self.client.remove_object(self.bucket, self._name(key))
+
+
 def store_for(config: dict, instance_path: str) -> FileStore:
-    """The file store the settings name: FILES_PATH, or `files` in the instance folder."""
+    """The file store the settings name: a bucket (FILES_URL), a folder (FILES_PATH), or
+    `files` in the instance folder."""
+    if config.get("FILES_URL"):
+        return BucketStore(config["FILES_URL"])
     return FolderStore(Path(config.get("FILES_PATH") or Path(instance_path) / "files"))
