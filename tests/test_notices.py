@@ -85,6 +85,9 @@ def test_an_acknowledgment_letter_is_met_the_day_it_is_posted_and_missed_without
     assert grievance.reference not in csr.get("/admin/letters/").text  # off the list
     stored = Grievance.objects.get(pk=grievance.pk)
     assert any(h.action == "letter posted" for h in stored.history)
+    # The letter as posted is kept with the record, a file like any other.
+    (kept,) = [a for a in stored.attachments if a.kind == "letter"]
+    assert kept.content_type == "application/pdf" and kept.name.startswith("acknowledgment-letter")
     # A second "posted" is refused, and says why.
     again = _post_letter(csr, Letter.objects.get(pk=letter.pk))
     assert "this letter was posted already" in again.text
@@ -174,7 +177,7 @@ def test_the_resolution_notice_by_post_is_told_when_posted(client, programs, sig
 
 
 def test_an_extension_is_14_days_in_all_needs_a_reason_and_owes_a_notice_in_2_days(
-    client, programs, staff, clock
+    app, client, programs, staff, clock
 ):
     grievance = _file_by_post(client)
     manager = staff["manager"]
@@ -218,7 +221,8 @@ def test_an_extension_is_14_days_in_all_needs_a_reason_and_owes_a_notice_in_2_da
     assert is_late(notice, notice.due_at + timedelta(minutes=1))
     # Met by posting the letter the next day.
     clock.move(days=1)
-    letters.mark_posted(letter, by=manager, now=clock.now())
+    with app.app_context():  # the posted letter is kept in the app's file store
+        letters.mark_posted(letter, by=manager, now=clock.now())
     assert not is_late(_clock(grievance, "extension notice"), notice.due_at + timedelta(days=9))
 
 

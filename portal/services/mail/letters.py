@@ -4,12 +4,15 @@ marked posted by staff. The posting date is the event the letter stands for."""
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from datetime import datetime
 
 from portal.models import Grievance, Letter, User
 from portal.services.grievances import clocks, history
 from portal.services.mail import outbox
+
+log = logging.getLogger(__name__)
 
 # PDF core fonts hold Latin-1 (English and Spanish); anything else is spelled plainly.
 _PLAIN = str.maketrans(
@@ -83,12 +86,32 @@ def mark_posted(letter: Letter, *, by: User, now: datetime, on: datetime | None 
     if claimed is None:  # someone else marked it in the meantime
         raise LetterError("this letter was posted already")
     history.add(grievance, by, "letter posted", now, f"{letter.kind} letter, {when:%Y-%m-%d}")
+    _keep_as_posted(letter, grievance, by, now)
     said = []
     if letter.event:
         said = clocks.record_event(grievance, letter.event, when, by, now, how="post")
     grievance.updated_at = now
     grievance.save()
     return said
+
+
+def _keep_as_posted(letter: Letter, grievance: Grievance, by: User | None, now) -> None:
+    """The letter as it went in the post, kept with the record as a file (kind 'letter')."""
+    from zoneinfo import ZoneInfo
+
+    from portal.services.grievances import attachments
+
+    content = pdf(letter, ZoneInfo(grievance.program.timezone))
+    name = f"{letter.kind}-letter-{grievance.reference}.pdf"
+    try:
+        held = sum(a.size for a in grievance.attachments)
+        ready = attachments.check([(name, content)], public=False, held=held)
+    except attachments.UploadError as exc:  # the record is full: posted all the same
+        log.warning("letter %s posted but not kept as a file: %s", letter.pk, exc)
+        return
+    kept = attachments.keep(ready, kind="letter", now=now, by=by)
+    grievance.attachments.extend(kept)
+    history.add(grievance, by, "file attached", now, attachments.said(kept[0]))
 
 
 def _latin(text: str) -> str:
