@@ -20,6 +20,22 @@ COMPLAINT = {
 }
 
 
+def wait_until_listening(port: int, process, what: str, seconds: float = 30) -> None:
+    """Return once something accepts on 127.0.0.1:`port`; raise if the server process ends
+    or time runs out."""
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.05)
+
+
 def wait_until_serving(url: str, process, what: str, seconds: float = 60) -> None:
     """Return once `url` answers; raise if the server process ends or time runs out."""
     deadline = time.monotonic() + seconds

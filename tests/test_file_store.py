@@ -5,16 +5,15 @@ stopped by PID. (MinIO's server is in none of the registries this project instal
 
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from portal.files import BucketStore, FolderStore
 from tests.conftest import free_port
+from tests.helpers import wait_until_listening
 
 
 @pytest.fixture
@@ -26,14 +25,7 @@ def bucket_url():
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("moto's S3 server did not start")
+        wait_until_listening(port, server, "moto's S3 server")
         url = f"s3://test-key:test-secret@127.0.0.1:{port}/record-files?secure=0&region=us-east-1"
         store = BucketStore(url)
         store.client.make_bucket(store.bucket)

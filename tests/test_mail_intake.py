@@ -7,10 +7,8 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from imapclient import IMAPClient
 from portal.models import Grievance, InboundMail, JobRun, Outbox
 from portal.services.grievances.intake import Intake, submit
 from tests.conftest import free_port
+from tests.helpers import wait_until_listening
 from tests.test_attachments import _pdf
 
 DOVECOT = "/usr/sbin/dovecot"
@@ -82,14 +81,7 @@ namespace inbox {{
         [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail(f"dovecot did not start: {(tmp_path / 'dovecot.log').read_text()}")
+        wait_until_listening(port, server, f"dovecot (log: {tmp_path / 'dovecot.log'})")
         yield f"imap://{USER}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{port}/INBOX", port
     finally:
         os.kill(server.pid, signal.SIGTERM)
