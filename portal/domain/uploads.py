@@ -11,8 +11,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
-import filetype
-
 # What a file on a record is; the label is what the record's screen and the universe say.
 KINDS = {
     "member": "From the member",
@@ -96,6 +94,8 @@ def unpacking_problem(content: bytes, ratio: int = MAX_RATIO, most: int = MAX_UN
 
 
 def _type_of(content: bytes) -> str | None:
+    import filetype  # read where a file is checked, not in every process that loads the models
+
     found = filetype.guess(content)
     if found is not None:
         return found.mime

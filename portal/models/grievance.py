@@ -263,7 +263,6 @@ class Grievance(me.Document):
             ("program", "updated_at"),  # /api/v1: records changed since
             ("received_month", "program"),  # closed history, a month at a time
             "-received_at",
-            "member.member_id",
             "status",
             ("provider", "level", "received_at"),
             "resolved_at",

@@ -85,7 +85,7 @@ def universe(program: Program, start: datetime, end: datetime) -> tuple[list[str
 
 def _universe_rows(program: Program, query) -> Iterator[list]:
     zone = program.calendar().zone
-    for records in in_batches(query.exclude("clocks.steps")):
+    for records in in_batches(query.exclude("clocks.steps"), 100):
         yield from _universe_batch(program, zone, records)
 
 
