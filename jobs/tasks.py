@@ -137,31 +137,6 @@ def deliver(outbox_id: str) -> bool:
     return outbox.deliver(outbox_id, rt.transport, rt.mail_from, utcnow())
 
 
-# Jobs a person may run by hand: `portal jobs run NAME`.
-JOBS = {
-    "overdue": overdue,
-    "digest": digest,
-    "completeness": completeness_check,
-    "daily-report": daily_report,
-    "quarterly-reminders": quarterly_reminders,
-    "relay": relay,
-}
-
-
-def run_import(run_id: str) -> None:
-    """An uploaded log, imported by a worker so the upload screen can show how far it got."""
-    from portal.services import imports
-
-    imports.run(run_id)
-
-
-def run_export(run_id: str) -> None:
-    """A list export, written by a worker while the exports page shows how far it got."""
-    from portal.services.reporting import exports
-
-    exports.run(run_id, utcnow())
-
-
 @recorded("mail-intake")
 def mail_intake(now: str | None = None) -> dict:
     """Read each program's intake mailbox (MAIL_INTAKE): new messages become complaints,
@@ -180,4 +155,27 @@ def mail_intake(now: str | None = None) -> dict:
     return summary
 
 
-JOBS["mail-intake"] = mail_intake
+# Jobs a person may run by hand: `portal jobs run NAME`.
+JOBS = {
+    "overdue": overdue,
+    "digest": digest,
+    "completeness": completeness_check,
+    "daily-report": daily_report,
+    "quarterly-reminders": quarterly_reminders,
+    "relay": relay,
+    "mail-intake": mail_intake,
+}
+
+
+def run_import(run_id: str) -> None:
+    """An uploaded log, imported by a worker so the upload screen can show how far it got."""
+    from portal.services import imports
+
+    imports.run(run_id)
+
+
+def run_export(run_id: str) -> None:
+    """A list export, written by a worker while the exports page shows how far it got."""
+    from portal.services.reporting import exports
+
+    exports.run(run_id, utcnow())

@@ -19,6 +19,14 @@ class FileStore(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+def _spread(key: str) -> str:
+    """Where a key's file sits in either store: two levels of folders, then the key. Keys are
+    lowercase hex (never a path a caller could steer)."""
+    if not key or not all(c in "0123456789abcdef" for c in key):
+        raise ValueError("a file key is lowercase hex")
+    return f"{key[:2]}/{key[2:4]}/{key}"
+
+
 class FolderStore:
     """Files under a folder, by key (hex: two levels of folders, then the key)."""
 
@@ -26,9 +34,7 @@ class FolderStore:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        if not key or not all(c in "0123456789abcdef" for c in key):
-            raise ValueError("a file key is lowercase hex")
-        return self.root / key[:2] / key[2:4] / key
+        return self.root / _spread(key)
 
     def put(self, key: str, content: bytes) -> None:
         path = self._path(key)
@@ -73,9 +79,7 @@ class BucketStore:
         )
 
     def _name(self, key: str) -> str:
-        if not key or not all(c in "0123456789abcdef" for c in key):
-            raise ValueError("a file key is lowercase hex")
-        return f"{key[:2]}/{key[2:4]}/{key}"
+        return _spread(key)
 
     def put(self, key: str, content: bytes) -> None:
         # One request: the object appears whole or not at all.

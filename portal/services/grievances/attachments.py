@@ -18,7 +18,7 @@ from portal.models import Attachment, Grievance, User
 from portal.services.grievances import history
 from portal.services.grievances.verbs import require
 
-__all__ = ["UploadError", "Ready", "check", "keep", "attach", "content", "store"]
+__all__ = ["UploadError", "Ready", "check", "keep", "attach", "add_files", "content", "store"]
 
 
 @dataclass(frozen=True)
@@ -116,14 +116,32 @@ def attach(
     require("attach", grievance, by)
     if narrative_at is not None and not any(n.at == narrative_at for n in grievance.narratives):
         raise UploadError("that narrative is not on this record")
+    kept = add_files(
+        grievance, files, kind=kind, now=now, by=by, step=step, narrative_at=narrative_at
+    )
+    grievance.updated_at = now
+    grievance.save()
+    return kept
+
+
+def add_files(
+    grievance: Grievance,
+    files: list[tuple[str, bytes]],
+    *,
+    kind: str,
+    now: datetime,
+    by: User | None,
+    step: str | None = None,
+    narrative_at: datetime | None = None,
+) -> list[Attachment]:
+    """Check staff's files against the record's limits, keep them, and add them to the
+    record in memory with a history entry each; the caller saves the record."""
     held = sum(a.size for a in grievance.attachments)
     ready = check(files, public=False, held=held)
     kept = keep(ready, kind=kind, now=now, by=by, step=step, narrative_at=narrative_at)
     grievance.attachments.extend(kept)
     for item in kept:
         history.add(grievance, by, "file attached", now, said(item))
-    grievance.updated_at = now
-    grievance.save()
     return kept
 
 

@@ -104,14 +104,9 @@ def _keep_as_posted(letter: Letter, grievance: Grievance, by: User | None, now) 
     content = pdf(letter, ZoneInfo(grievance.program.timezone))
     name = f"{letter.kind}-letter-{grievance.reference}.pdf"
     try:
-        held = sum(a.size for a in grievance.attachments)
-        ready = attachments.check([(name, content)], public=False, held=held)
+        attachments.add_files(grievance, [(name, content)], kind="letter", now=now, by=by)
     except attachments.UploadError as exc:  # the record is full: posted all the same
         log.warning("letter %s posted but not kept as a file: %s", letter.pk, exc)
-        return
-    kept = attachments.keep(ready, kind="letter", now=now, by=by)
-    grievance.attachments.extend(kept)
-    history.add(grievance, by, "file attached", now, attachments.said(kept[0]))
 
 
 def _latin(text: str) -> str:
